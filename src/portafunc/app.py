@@ -1,0 +1,305 @@
+"""``App``: the decorators that declare functions, and what they record."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
+
+from typing_extensions import TypedDict, Unpack
+
+from . import cron as _cron
+from .binding import Binding, compile_handler
+from .errors import DeclarationError, NoSuchFunction
+from .events import Action
+from .http import HTTPRequest
+from .routing import Router, parse_template
+from .triggers import (
+    ACTIONS,
+    ChangesTrigger,
+    EventTrigger,
+    HTTPTrigger,
+    QueueTrigger,
+    ScheduleTrigger,
+    StorageTrigger,
+    StreamTrigger,
+    TopicTrigger,
+    Trigger,
+)
+
+__all__ = ["App", "DeployOptions", "Function", "MessageOptions", "Settings"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+E = TypeVar("E", bound=BaseException)
+ExceptionHandler = Callable[[HTTPRequest, Any], Any]
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
+class DeployOptions(TypedDict, total=False):
+    """Keywords every decorator takes."""
+
+    name: str
+    timeout: float
+    memory: int
+    aws: Mapping[str, object]
+    azure: Mapping[str, object]
+    gcp: Mapping[str, object]
+
+
+class MessageOptions(DeployOptions, total=False):
+    """Keywords of the message triggers (queue, topic, stream, changes)."""
+
+    batch_size: int
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The portable deployment settings; None leaves the provider's default."""
+
+    timeout: float | None = None
+    memory: int | None = None
+    batch_size: int | None = None
+    max_attempts: int | None = None
+
+
+@dataclass(frozen=True)
+class Function:
+    """One declared function: its trigger, handler, compiled binding and settings."""
+
+    name: str
+    trigger: Trigger
+    handler: Callable[..., Any]
+    binding: Binding
+    where: str
+    settings: Settings = Settings()
+    options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
+    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("portafunc"))
+
+
+class App:
+    """A portafunc application: a named set of functions."""
+
+    def __init__(self, name: str, *, access_log: bool = False) -> None:
+        self.name = name
+        self.access_log = access_log
+        self.functions: dict[str, Function] = {}
+        self.router: Router[Function] = Router()
+        self.startup_hooks: list[Callable[[], Any]] = []
+        self.exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
+        self.started = False
+        self.start_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"App({self.name!r}, functions={list(self.functions)!r})"
+
+    def function(self, name: str) -> Function:
+        """The function declared as ``name``; NoSuchFunction if there is none."""
+        try:
+            return self.functions[name]
+        except KeyError:
+            raise NoSuchFunction(f"function {name!r} in app {self.name!r}") from None
+
+    # -- HTTP ---------------------------------------------------------------------------
+
+    def http(
+        self,
+        methods: str | Sequence[str],
+        path: str,
+        *,
+        status: int | None = None,
+        **options: Unpack[DeployOptions],
+    ) -> Callable[[F], F]:
+        """Serve ``methods`` on ``path`` (``/orders/{id}``, greedy ``/files/{rest:path}``)."""
+        names = (methods,) if isinstance(methods, str) else tuple(methods)
+
+        def make(where: str) -> HTTPTrigger:
+            upper = tuple(dict.fromkeys(m.upper() for m in names))
+            unknown = [m for m in upper if m not in _METHODS]
+            if not upper or unknown:
+                raise DeclarationError(f"unknown HTTP method(s) {unknown or names!r}", where=where)
+            if status is not None and not 100 <= status <= 599:
+                raise DeclarationError(f"status {status} is not an HTTP status", where=where)
+            return HTTPTrigger(upper, path, status)
+
+        return self._declare(make, options, message=False)
+
+    def get(
+        self, path: str, *, status: int | None = None, **options: Unpack[DeployOptions]
+    ) -> Callable[[F], F]:
+        """Serve ``GET path``."""
+        return self.http("GET", path, status=status, **options)
+
+    def post(
+        self, path: str, *, status: int | None = None, **options: Unpack[DeployOptions]
+    ) -> Callable[[F], F]:
+        """Serve ``POST path``."""
+        return self.http("POST", path, status=status, **options)
+
+    def put(
+        self, path: str, *, status: int | None = None, **options: Unpack[DeployOptions]
+    ) -> Callable[[F], F]:
+        """Serve ``PUT path``."""
+        return self.http("PUT", path, status=status, **options)
+
+    def patch(
+        self, path: str, *, status: int | None = None, **options: Unpack[DeployOptions]
+    ) -> Callable[[F], F]:
+        """Serve ``PATCH path``."""
+        return self.http("PATCH", path, status=status, **options)
+
+    def delete(
+        self, path: str, *, status: int | None = None, **options: Unpack[DeployOptions]
+    ) -> Callable[[F], F]:
+        """Serve ``DELETE path``."""
+        return self.http("DELETE", path, status=status, **options)
+
+    # -- messages and events ------------------------------------------------------------
+
+    def queue(self, queue: str, /, **options: Unpack[MessageOptions]) -> Callable[[F], F]:
+        """Consume messages from ``queue``."""
+        return self._declare(lambda where: QueueTrigger(_named(queue, where)), options)
+
+    def topic(self, topic: str, /, **options: Unpack[MessageOptions]) -> Callable[[F], F]:
+        """Receive messages published to ``topic``."""
+        return self._declare(lambda where: TopicTrigger(_named(topic, where)), options)
+
+    def stream(self, stream: str, /, **options: Unpack[MessageOptions]) -> Callable[[F], F]:
+        """Consume records from ``stream``, in order per partition."""
+        return self._declare(lambda where: StreamTrigger(_named(stream, where)), options)
+
+    def changes(self, table: str, /, **options: Unpack[MessageOptions]) -> Callable[[F], F]:
+        """Receive inserts, updates and deletes of ``table``."""
+        return self._declare(lambda where: ChangesTrigger(_named(table, where)), options)
+
+    def event(self, *, type: str, **options: Unpack[DeployOptions]) -> Callable[[F], F]:
+        """Receive events whose CloudEvents ``type`` (EventBridge detail-type) is ``type``."""
+        return self._declare(lambda where: EventTrigger(_named(type, where)), options, False)
+
+    def storage(
+        self,
+        bucket: str,
+        /,
+        *,
+        events: Sequence[Action] = ("created",),
+        prefix: str | None = None,
+        suffix: str | None = None,
+        **options: Unpack[DeployOptions],
+    ) -> Callable[[F], F]:
+        """React to objects in ``bucket``: ``events`` among created, deleted, archived, …"""
+
+        def make(where: str) -> StorageTrigger:
+            kinds = cast(
+                "tuple[Action, ...]", (events,) if isinstance(events, str) else tuple(events)
+            )
+            unknown = [kind for kind in kinds if kind not in ACTIONS]
+            if not kinds or unknown:
+                raise DeclarationError(
+                    f"storage events {unknown or kinds!r} are not among {ACTIONS!r}", where=where
+                )
+            return StorageTrigger(_named(bucket, where), kinds, prefix, suffix)
+
+        return self._declare(make, options, message=False)
+
+    def schedule(self, cron: str, /, **options: Unpack[DeployOptions]) -> Callable[[F], F]:
+        """Run on a 5-field Unix cron schedule, in UTC."""
+
+        def make(where: str) -> ScheduleTrigger:
+            try:
+                return ScheduleTrigger(_cron.parse(cron))
+            except DeclarationError as exc:
+                exc.where = where
+                raise
+
+        return self._declare(make, options, message=False)
+
+    # -- hooks --------------------------------------------------------------------------
+
+    def on_startup(self, hook: F) -> F:
+        """Run ``hook`` (sync or async, no arguments) once per cold start."""
+        self.startup_hooks.append(hook)
+        return hook
+
+    def exception_handler(self, exc_type: type[E]) -> Callable[[F], F]:
+        """Turn ``exc_type`` raised by an HTTP handler into a response."""
+
+        def register(handler: F) -> F:
+            self.exception_handlers[exc_type] = handler
+            return handler
+
+        return register
+
+    # -- registration -------------------------------------------------------------------
+
+    def _declare(
+        self, make: Callable[[str], Trigger], options: Mapping[str, Any], message: bool = True
+    ) -> Callable[[F], F]:
+        def register(handler: F) -> F:
+            where = _where(handler)
+            trigger = make(where)
+            name = options.get("name") or handler.__name__
+            if name in self.functions:
+                raise DeclarationError(
+                    f"a function named {name!r} is already declared at "
+                    f"{self.functions[name].where}",
+                    where=where,
+                )
+            function = Function(
+                name=name,
+                trigger=trigger,
+                handler=handler,
+                binding=compile_handler(handler, trigger, where),
+                where=where,
+                settings=_settings(options, message, where),
+                options={k: options[k] for k in ("aws", "azure", "gcp") if k in options},
+                logger=logging.getLogger(f"portafunc.{self.name}.{name}"),
+            )
+            if isinstance(trigger, HTTPTrigger):
+                try:
+                    template = parse_template(trigger.path)
+                    self.router.add(trigger.methods, template, function, function.where)
+                except DeclarationError as exc:
+                    exc.where = where
+                    raise
+            self.functions[name] = function
+            return handler
+
+        return register
+
+
+def _where(handler: Callable[..., Any]) -> str:
+    code = getattr(handler, "__code__", None)
+    name = getattr(handler, "__qualname__", repr(handler))
+    if code is None:
+        return f"function {name!r}"
+    return f"{code.co_filename}:{code.co_firstlineno}, function {name!r}"
+
+
+def _named(resource: str, where: str) -> str:
+    if not isinstance(resource, str) or not resource.strip():
+        raise DeclarationError(f"needs a non-empty name, got {resource!r}", where=where)
+    return resource
+
+
+def _settings(options: Mapping[str, Any], message: bool, where: str) -> Settings:
+    allowed = {"name", "timeout", "memory", "aws", "azure", "gcp"}
+    if message:
+        allowed |= {"batch_size", "max_attempts"}
+    unknown = sorted(set(options) - allowed)
+    if unknown:
+        raise DeclarationError(f"unexpected keyword(s) {', '.join(unknown)}", where=where)
+    for key in ("timeout", "memory", "batch_size", "max_attempts"):
+        value = options.get(key)
+        if value is not None and (isinstance(value, bool) or not value > 0):
+            raise DeclarationError(f"{key} must be a positive number, got {value!r}", where=where)
+    for key in ("aws", "azure", "gcp"):
+        if key in options and not isinstance(options[key], Mapping):
+            raise DeclarationError(f"{key}= takes a mapping of options", where=where)
+    return Settings(
+        timeout=options.get("timeout"),
+        memory=options.get("memory"),
+        batch_size=options.get("batch_size"),
+        max_attempts=options.get("max_attempts"),
+    )

@@ -1,0 +1,273 @@
+"""Binding: each handler's signature compiled once, at declaration, into extractors.
+
+A :class:`Binding` holds one small function per parameter, each taking the
+invocation's envelope and :class:`Context` and returning the argument. Nothing
+about the signature is inspected again per call.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import TypeAdapter, ValidationError
+
+from .context import Context
+from .errors import DeclarationError, InvalidPayload
+from .events import ChangeEvent, Event, Message
+from .http import HTTPRequest
+from .params import Param
+from .triggers import HTTPTrigger, Trigger
+
+__all__ = ["Binding", "Decoder", "compile_handler"]
+
+Extractor = Callable[[Any, Context], Any]
+_GENERIC_ENVELOPES = (Message, Event, ChangeEvent)
+_SEQUENCES = (list, tuple, set, frozenset, Sequence)
+_MISSING = inspect.Parameter.empty
+
+
+@dataclass(frozen=True)
+class Binding:
+    """How to call one handler: positional and keyword extractors."""
+
+    positional: tuple[Extractor, ...]
+    keyword: tuple[tuple[str, Extractor], ...]
+    is_async: bool
+
+
+class Decoder:
+    """Turns a payload (raw bytes, or a value the provider already decoded) into ``T``."""
+
+    __slots__ = ("from_bytes", "from_value")
+
+    def __init__(self, annotation: Any) -> None:
+        self.from_bytes: Callable[[bytes], Any]
+        self.from_value: Callable[[Any], Any]
+        if annotation is bytes:
+            self.from_bytes, self.from_value = _identity, _value_to_bytes
+        elif annotation is str:
+            self.from_bytes, self.from_value = _utf8, _value_to_str
+        elif annotation in (Any, object, _MISSING):
+            self.from_bytes, self.from_value = _json, _identity
+        else:
+            validator = TypeAdapter(annotation).validator
+            self.from_bytes = _validating(validator.validate_json)
+            self.from_value = _validating(validator.validate_python)
+
+    def envelope(self, envelope: Message[Any] | Event[Any]) -> Any:
+        body = envelope._body
+        if body is None:
+            return self.from_value(envelope._value)
+        return self.from_bytes(body)
+
+
+def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> Binding:
+    """Compile ``func``'s signature for ``trigger``; raise DeclarationError naming ``where``."""
+    try:
+        signature = inspect.signature(func, eval_str=True)
+    except (NameError, TypeError, SyntaxError) as exc:
+        raise DeclarationError(f"cannot read the signature: {exc}", where=where) from exc
+    path_names = _path_names(trigger)
+    positional: list[Extractor] = []
+    keyword: list[tuple[str, Extractor]] = []
+    payload_seen: str | None = None
+    for parameter in signature.parameters.values():
+        here = f"{where}, parameter {parameter.name!r}"
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise DeclarationError("*args and **kwargs cannot be bound", where=here)
+        if parameter.annotation is _MISSING:
+            raise DeclarationError("needs a type annotation", where=here)
+        extractor = _special(parameter, trigger, path_names, here)
+        if extractor is None:
+            if payload_seen is not None:
+                raise DeclarationError(
+                    f"only one payload parameter is allowed; {payload_seen!r} is already one",
+                    where=here,
+                )
+            payload_seen = parameter.name
+            extractor = _payload(parameter.annotation, trigger, here)
+        if parameter.kind is parameter.KEYWORD_ONLY:
+            keyword.append((parameter.name, extractor))
+        else:
+            positional.append(extractor)
+    return Binding(tuple(positional), tuple(keyword), inspect.iscoroutinefunction(func))
+
+
+def _path_names(trigger: Trigger) -> frozenset[str]:
+    if not isinstance(trigger, HTTPTrigger):
+        return frozenset()
+    from .routing import parse_template
+
+    return frozenset(name for name, _greedy in parse_template(trigger.path).params)
+
+
+def _special(
+    parameter: inspect.Parameter, trigger: Trigger, path_names: frozenset[str], where: str
+) -> Extractor | None:
+    """The extractor of a parameter that is not the payload, or None."""
+    annotation = parameter.annotation
+    if annotation is Context:
+        return _context
+    origin = get_origin(annotation) or annotation
+    if origin is trigger.envelope:
+        return _envelope(annotation)
+    if inspect.isclass(origin) and origin in (HTTPRequest, *_GENERIC_ENVELOPES):
+        raise DeclarationError(
+            f"{trigger.kind} functions receive {trigger.envelope.__name__}, not {origin.__name__}",
+            where=where,
+        )
+    if origin is Annotated:
+        marker = next((m for m in annotation.__metadata__ if isinstance(m, Param)), None)
+        if marker is not None:
+            if not isinstance(trigger, HTTPTrigger):
+                raise DeclarationError(f"{marker!r} only applies to HTTP functions", where=where)
+            return _http_param(parameter, marker)
+    if parameter.name in path_names:
+        return _path_param(parameter.name, annotation)
+    return None
+
+
+def _envelope(annotation: Any) -> Extractor:
+    args = get_args(annotation)
+    if not args:
+        return _as_is
+    decoder = Decoder(args[0])
+    if get_origin(annotation) is ChangeEvent:
+        value = decoder.from_value
+
+        def change(event: ChangeEvent[Any], ctx: Context) -> ChangeEvent[Any]:
+            old, new = event._images()
+            event._with_data(
+                None if old is None else value(old), None if new is None else value(new)
+            )
+            return event
+
+        return change
+
+    def payload_envelope(envelope: Message[Any], ctx: Context) -> Message[Any]:
+        envelope._with_data(decoder.envelope(envelope))
+        return envelope
+
+    return payload_envelope
+
+
+def _payload(annotation: Any, trigger: Trigger, where: str) -> Extractor:
+    decoder = Decoder(annotation)
+    if isinstance(trigger, HTTPTrigger):
+        from_bytes = _located(decoder.from_bytes, "body")
+        return lambda request, ctx: from_bytes(request._body)
+    if trigger.envelope in (Message, Event):
+        return lambda envelope, ctx: decoder.envelope(envelope)
+    raise DeclarationError(
+        f"{trigger.kind} functions take no payload parameter; annotate it as "
+        f"{trigger.envelope.__name__}",
+        where=where,
+    )
+
+
+def _path_param(name: str, annotation: Any) -> Extractor:
+    convert = _converter(annotation, ("path", name))
+    return lambda request, ctx: convert(request._path_params[name])
+
+
+def _http_param(parameter: inspect.Parameter, marker: Param) -> Extractor:
+    annotation = get_args(parameter.annotation)[0]
+    name = marker.name_for(parameter.name)
+    default = parameter.default
+    loc = (marker.source, name)
+    convert = _converter(annotation, loc)
+    many = (get_origin(annotation) or annotation) in _SEQUENCES
+
+    def read(request: HTTPRequest) -> Any:
+        if marker.source == "cookie":
+            return request.cookies.get(name)
+        source = request._query if marker.source == "query" else request._headers
+        if many:
+            return source.getlist(name) or None
+        return source.get(name)
+
+    def extract(request: HTTPRequest, ctx: Context) -> Any:
+        value = read(request)
+        if value is None:
+            if default is _MISSING:
+                raise InvalidPayload(
+                    f"missing {marker.source} {name!r}",
+                    errors=[{"type": "missing", "loc": loc, "msg": "Field required"}],
+                )
+            return default
+        return convert(value)
+
+    return extract
+
+
+def _converter(annotation: Any, loc: tuple[str, ...]) -> Callable[[Any], Any]:
+    if annotation is str:
+        return _identity
+    return _located(_validating(TypeAdapter(annotation).validator.validate_python), *loc)
+
+
+def _validating(validate: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def run(value: Any) -> Any:
+        try:
+            return validate(value)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False, include_input=False, include_context=False)
+            malformed = any(error["type"] == "json_invalid" for error in errors)
+            reason = "malformed JSON" if malformed else f"{exc.error_count()} validation error(s)"
+            raise InvalidPayload(reason, errors=errors, malformed=malformed) from None
+
+    return run
+
+
+def _located(convert: Callable[[Any], Any], *prefix: str) -> Callable[[Any], Any]:
+    """Prefix the ``loc`` of validation errors with where the value came from."""
+
+    def run(value: Any) -> Any:
+        try:
+            return convert(value)
+        except InvalidPayload as exc:
+            for error in exc.errors:
+                error["loc"] = (*prefix, *error["loc"])
+            raise
+
+    return run
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def _as_is(envelope: Any, ctx: Context) -> Any:
+    return envelope
+
+
+def _context(envelope: Any, ctx: Context) -> Context:
+    return ctx
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise InvalidPayload(f"malformed JSON: {exc}", malformed=True) from None
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidPayload(f"payload is not UTF-8: {exc}", malformed=True) from None
+
+
+def _value_to_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode()
+
+
+def _value_to_str(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)

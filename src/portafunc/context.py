@@ -1,0 +1,60 @@
+"""The per-invocation :class:`Context`, kept in a context variable.
+
+Each invocation runs with its own ``Context`` set in :data:`current`, so concurrent
+invocations on threads or asyncio tasks never see each other's.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+__all__ = ["Context", "current"]
+
+
+class Context:
+    """What a handler may know about the invocation running it."""
+
+    __slots__ = (
+        "_deadline",
+        "function",
+        "invocation_id",
+        "logger",
+        "native",
+        "provider",
+        "trace_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        function: str = "",
+        invocation_id: str = "",
+        trace_id: str | None = None,
+        native: Any = None,
+        remaining_time: Callable[[], float | None] | None = None,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        self.provider = provider
+        self.function = function
+        self.invocation_id = invocation_id
+        self.trace_id = trace_id
+        self.native = native
+        self.logger = logger or logging.getLogger("portafunc")
+        self._deadline = remaining_time
+
+    def remaining_time(self) -> float | None:
+        """Seconds left before the platform stops this invocation, or None if unknown."""
+        return None if self._deadline is None else self._deadline()
+
+    def __repr__(self) -> str:
+        return (
+            f"Context(provider={self.provider!r}, function={self.function!r}, "
+            f"invocation_id={self.invocation_id!r})"
+        )
+
+
+current: ContextVar[Context | None] = ContextVar("portafunc_context", default=None)

@@ -1,0 +1,184 @@
+"""The provider-neutral HTTP request and response."""
+
+from __future__ import annotations
+
+import json as _json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from pydantic_core import to_json
+
+from .datastructures import Headers, QueryParams, Source, parse_cookies
+
+__all__ = ["HTTPRequest", "HTTPResponse"]
+
+
+class HTTPRequest:
+    """An HTTP request as every provider delivers it to a handler.
+
+    Adapters build it straight from the provider payload; headers, query and
+    cookies are only parsed when read.
+    """
+
+    __slots__ = (
+        "_body",
+        "_client_ip",
+        "_cookies",
+        "_headers",
+        "_identity",
+        "_method",
+        "_path",
+        "_path_params",
+        "_provider",
+        "_query",
+        "_raw",
+        "_request_id",
+    )
+
+    def __init__(
+        self,
+        method: str,
+        path: str,
+        *,
+        headers: Headers | Source = None,
+        query: QueryParams | Source | str = None,
+        body: bytes = b"",
+        cookies: Mapping[str, str] | None = None,
+        client_ip: str | None = None,
+        request_id: str = "",
+        identity: Mapping[str, Any] | None = None,
+        provider: str = "local",
+        raw: Any = None,
+    ) -> None:
+        self._method = method.upper()
+        self._path = path
+        self._path_params: dict[str, str] = {}
+        self._headers = headers if isinstance(headers, Headers) else Headers(headers)
+        self._query = query if isinstance(query, QueryParams) else QueryParams(query)
+        self._body = body
+        self._cookies = cookies
+        self._client_ip = client_ip
+        self._request_id = request_id
+        self._identity = identity
+        self._provider = provider
+        self._raw = raw
+
+    @property
+    def method(self) -> str:
+        return self._method
+
+    @property
+    def path(self) -> str:
+        """The path without any deployment prefix (REST stage, Azure route prefix)."""
+        return self._path
+
+    @property
+    def path_params(self) -> Mapping[str, str]:
+        return self._path_params
+
+    @property
+    def query(self) -> QueryParams:
+        return self._query
+
+    @property
+    def headers(self) -> Headers:
+        return self._headers
+
+    @property
+    def cookies(self) -> Mapping[str, str]:
+        if self._cookies is None:
+            self._cookies = parse_cookies(self._headers.getlist("cookie"))
+        return self._cookies
+
+    @property
+    def body(self) -> bytes:
+        return self._body
+
+    @property
+    def text(self) -> str:
+        return self._body.decode("utf-8", errors="replace")
+
+    def json(self) -> Any:
+        """The body decoded as JSON (``json.JSONDecodeError`` if it is not)."""
+        return _json.loads(self._body)
+
+    @property
+    def client_ip(self) -> str | None:
+        return self._client_ip
+
+    @property
+    def request_id(self) -> str:
+        return self._request_id
+
+    @property
+    def identity(self) -> Mapping[str, Any] | None:
+        """Authorizer, EasyAuth or IAP claims, when the provider authenticated the caller."""
+        return self._identity
+
+    @property
+    def provider(self) -> str:
+        return self._provider
+
+    @property
+    def raw(self) -> Any:
+        """The untouched provider payload."""
+        return self._raw
+
+    def __repr__(self) -> str:
+        return f"HTTPRequest({self._method!r}, {self._path!r}, provider={self._provider!r})"
+
+
+class HTTPResponse:
+    """An HTTP response: status, multi-valued headers, body bytes."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(
+        self,
+        status: int = 200,
+        *,
+        headers: Iterable[tuple[str, str]] | Mapping[str, str] | None = None,
+        body: bytes | str = b"",
+    ) -> None:
+        self.status = status
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        self.headers: list[tuple[str, str]] = list(pairs) if pairs is not None else []
+        self.body = body.encode() if isinstance(body, str) else body
+
+    @classmethod
+    def json(
+        cls,
+        obj: Any,
+        status: int = 200,
+        *,
+        headers: Sequence[tuple[str, str]] = (),
+        content_type: str = "application/json",
+    ) -> HTTPResponse:
+        """A JSON response; ``obj`` may be anything pydantic can serialise."""
+        return cls(status, headers=[("content-type", content_type), *headers], body=to_json(obj))
+
+    @classmethod
+    def plain(
+        cls, text: str, status: int = 200, *, headers: Sequence[tuple[str, str]] = ()
+    ) -> HTTPResponse:
+        """A ``text/plain; charset=utf-8`` response."""
+        return cls(
+            status,
+            headers=[("content-type", "text/plain; charset=utf-8"), *headers],
+            body=text.encode(),
+        )
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or None."""
+        name = name.lower()
+        return next((v for k, v in self.headers if k.lower() == name), None)
+
+    def __repr__(self) -> str:
+        return f"HTTPResponse({self.status}, headers={self.headers!r}, body={self.body[:60]!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HTTPResponse):
+            return NotImplemented
+        return (self.status, self.headers, self.body) == (other.status, other.headers, other.body)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable

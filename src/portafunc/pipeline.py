@@ -1,0 +1,282 @@
+"""The one invocation pipeline every adapter and the TestClient call.
+
+decode → bind → call → encode, the same on every provider:
+
+- :func:`handle_http` / :func:`handle_http_async` route a request and always
+  answer with an :class:`HTTPResponse` (errors as RFC 9457 problem JSON);
+- :func:`deliver` / :func:`deliver_async` run one message or event and raise
+  when the handler fails, so the adapter can report it for redelivery;
+- :func:`deliver_batch` applies the batch rules: every failure reported, and
+  for ordered sources nothing invoked after the first failure.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Callable, Sequence
+from contextvars import Token
+from typing import Any
+
+from pydantic_core import to_json
+
+from . import _aio, log
+from .app import App, Function
+from .context import Context, current
+from .errors import HTTPError, InvalidPayload
+from .http import HTTPRequest, HTTPResponse
+from .triggers import HTTPTrigger
+
+__all__ = [
+    "deliver",
+    "deliver_async",
+    "deliver_batch",
+    "handle_http",
+    "handle_http_async",
+    "problem",
+]
+
+_logger = logging.getLogger("portafunc")
+_PROBLEM = "application/problem+json"
+
+
+def handle_http(
+    app: App, request: HTTPRequest, ctx: Context, *, raise_server_exceptions: bool = False
+) -> HTTPResponse:
+    """Route ``request`` to its function and run it; never raises unless asked to."""
+    if not app.started:
+        _start(app)
+    started = time.perf_counter()
+    try:
+        function, request._path_params = app.router.match(request._method, request._path)
+    except HTTPError as exc:
+        return problem(exc)
+    token = _enter(function, ctx)
+    try:
+        args, kwargs = _arguments(function, request, ctx)
+        result = function.handler(*args, **kwargs)
+        if function.binding.is_async:
+            result = _aio.run(result)
+        response = encode(function, result)
+    except Exception as exc:
+        response = _failure(app, function, request, exc, raise_server_exceptions)
+    finally:
+        if app.access_log:
+            log.access_line(function.logger, status=response.status, duration_ms=_ms(started))
+        current.reset(token)
+    return response
+
+
+async def handle_http_async(
+    app: App, request: HTTPRequest, ctx: Context, *, raise_server_exceptions: bool = False
+) -> HTTPResponse:
+    """:func:`handle_http` for callers already on an event loop (Azure's async wrappers)."""
+    if not app.started:
+        await _start_async(app)
+    started = time.perf_counter()
+    try:
+        function, request._path_params = app.router.match(request._method, request._path)
+    except HTTPError as exc:
+        return problem(exc)
+    token = _enter(function, ctx)
+    try:
+        args, kwargs = _arguments(function, request, ctx)
+        result = function.handler(*args, **kwargs)
+        if function.binding.is_async:
+            result = await result
+        response = encode(function, result)
+    except Exception as exc:
+        response = _failure(app, function, request, exc, raise_server_exceptions)
+    finally:
+        if app.access_log:
+            log.access_line(function.logger, status=response.status, duration_ms=_ms(started))
+        current.reset(token)
+    return response
+
+
+def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
+    """Run a non-HTTP ``function`` on ``envelope``; raise if it fails.
+
+    Deliveries the trigger does not accept (undeclared storage actions, other
+    event types) are acknowledged without calling the handler.
+    """
+    if not app.started:
+        _start(app)
+    if not function.trigger.accepts(envelope):
+        return None
+    started = time.perf_counter()
+    token = _enter(function, ctx)
+    status = "failed"
+    try:
+        args, kwargs = _arguments(function, envelope, ctx)
+        result = function.handler(*args, **kwargs)
+        if function.binding.is_async:
+            result = _aio.run(result)
+        status = "ok"
+        return result
+    except Exception as exc:
+        _log_failure(function, exc)
+        raise
+    finally:
+        if app.access_log:
+            log.access_line(function.logger, status=status, duration_ms=_ms(started))
+        current.reset(token)
+
+
+async def deliver_async(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
+    """:func:`deliver` for callers already on an event loop."""
+    if not app.started:
+        await _start_async(app)
+    if not function.trigger.accepts(envelope):
+        return None
+    started = time.perf_counter()
+    token = _enter(function, ctx)
+    status = "failed"
+    try:
+        args, kwargs = _arguments(function, envelope, ctx)
+        result = function.handler(*args, **kwargs)
+        if function.binding.is_async:
+            result = await result
+        status = "ok"
+        return result
+    except Exception as exc:
+        _log_failure(function, exc)
+        raise
+    finally:
+        if app.access_log:
+            log.access_line(function.logger, status=status, duration_ms=_ms(started))
+        current.reset(token)
+
+
+def deliver_batch(
+    app: App,
+    function: Function,
+    envelopes: Sequence[Any],
+    context_for: Callable[[Any], Context],
+    *,
+    ordered: bool = False,
+) -> list[int]:
+    """Deliver each envelope; return the indexes of those that failed.
+
+    With ``ordered`` (FIFO queues, streams, change feeds) the first failure
+    stops the batch: it and every later item are reported, none of them invoked.
+    """
+    failed: list[int] = []
+    for index, envelope in enumerate(envelopes):
+        try:
+            deliver(app, function, envelope, context_for(envelope))
+        except Exception:
+            if ordered:
+                return list(range(index, len(envelopes)))
+            failed.append(index)
+    return failed
+
+
+def encode(function: Function, result: Any) -> HTTPResponse:
+    """An HTTP handler's return value as a response (DESIGN §4's rules)."""
+    if isinstance(result, HTTPResponse):
+        return result
+    trigger = function.trigger
+    status = trigger.status if isinstance(trigger, HTTPTrigger) else None
+    if result is None:
+        return HTTPResponse(status or 204)
+    if isinstance(result, str):
+        return HTTPResponse.plain(result, status or 200)
+    if isinstance(result, (bytes, bytearray, memoryview)):
+        headers = [("content-type", "application/octet-stream")]
+        return HTTPResponse(status or 200, headers=headers, body=bytes(result))
+    return HTTPResponse(
+        status or 200, headers=[("content-type", "application/json")], body=to_json(result)
+    )
+
+
+def problem(error: HTTPError | InvalidPayload) -> HTTPResponse:
+    """An RFC 9457 problem-details response for ``error``."""
+    if isinstance(error, InvalidPayload):
+        status = 400 if error.malformed else 422
+        http_error = HTTPError(status, error.reason)
+        body: dict[str, Any] = _problem_body(http_error)
+        if error.errors:
+            body["errors"] = [
+                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors
+            ]
+        return HTTPResponse(status, headers=[("content-type", _PROBLEM)], body=to_json(body))
+    headers = [("content-type", _PROBLEM), *error.headers.items()]
+    return HTTPResponse(error.status, headers=headers, body=to_json(_problem_body(error)))
+
+
+def _problem_body(error: HTTPError) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": "about:blank", "title": error.title, "status": error.status}
+    if error.detail:
+        body["detail"] = error.detail
+    return body
+
+
+def _enter(function: Function, ctx: Context) -> Token[Context | None]:
+    ctx.function = function.name
+    ctx.logger = function.logger
+    return current.set(ctx)
+
+
+def _arguments(function: Function, envelope: Any, ctx: Context) -> tuple[list[Any], dict[str, Any]]:
+    binding = function.binding
+    args = [extract(envelope, ctx) for extract in binding.positional]
+    kwargs = {name: extract(envelope, ctx) for name, extract in binding.keyword}
+    return args, kwargs
+
+
+def _failure(
+    app: App, function: Function, request: HTTPRequest, exc: Exception, reraise: bool
+) -> HTTPResponse:
+    handler = next(
+        (app.exception_handlers[t] for t in type(exc).__mro__ if t in app.exception_handlers),
+        None,
+    )
+    if handler is not None:
+        try:
+            return encode(function, handler(request, exc))
+        except Exception as inner:
+            exc = inner
+    if isinstance(exc, (HTTPError, InvalidPayload)):
+        return problem(exc)
+    function.logger.error("unhandled error in %s", function.name, exc_info=exc)
+    if reraise:
+        raise exc
+    return problem(HTTPError(500))
+
+
+def _log_failure(function: Function, exc: Exception) -> None:
+    if isinstance(exc, InvalidPayload):
+        function.logger.error("invalid payload for %s: %s", function.name, exc)
+    else:
+        function.logger.error("%s failed", function.name, exc_info=exc)
+
+
+def _start(app: App) -> None:
+    with app.start_lock:
+        if app.started:
+            return
+        for hook in app.startup_hooks:
+            result = hook()
+            if inspect.isawaitable(result):
+                _aio.run(_awaited(result))
+        app.started = True
+
+
+async def _start_async(app: App) -> None:
+    if app.started:
+        return
+    for hook in app.startup_hooks:
+        result = hook()
+        if inspect.isawaitable(result):
+            await result
+    app.started = True
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _ms(started: float) -> float:
+    return (time.perf_counter() - started) * 1000
