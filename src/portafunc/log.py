@@ -1,0 +1,226 @@
+"""Structured logging that knows which invocation it is logging for.
+
+Two pieces, both plain :mod:`logging` objects so they combine with any set-up:
+
+* :class:`ContextFilter`, put on a handler, copies the running invocation's function,
+  provider, invocation id and trace id (from :data:`portafunc.context.current`) onto every
+  record as ``portafunc_function``, ``portafunc_provider``, ``portafunc_invocation_id`` and
+  ``portafunc_trace_id``.
+* :class:`JSONFormatter` writes each record as one JSON object per line, which every
+  provider's log service (CloudWatch, Application Insights, Cloud Logging) parses into fields.
+
+:func:`configure` installs them; adapters call it at cold start and the local dev server at
+start-up. Values under the keys in :data:`REDACTED_KEYS` are never written.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, TextIO
+
+from portafunc.context import current
+
+__all__ = [
+    "REDACTED_KEYS",
+    "ContextFilter",
+    "JSONFormatter",
+    "access_line",
+    "configure",
+    "function_logger",
+]
+
+REDACTED_KEYS: frozenset[str] = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
+)
+"""Lower-cased keys whose values :class:`JSONFormatter` replaces with ``"[redacted]"``."""
+
+_REDACTED = "[redacted]"
+_CIRCULAR = "[circular]"
+
+# (JSON key, record attribute) for each field ContextFilter copies from the Context.
+_CONTEXT_FIELDS = (
+    ("function", "portafunc_function"),
+    ("provider", "portafunc_provider"),
+    ("invocation_id", "portafunc_invocation_id"),
+    ("trace_id", "portafunc_trace_id"),
+)
+_CONTEXT_ATTRS = frozenset(attr for _, attr in _CONTEXT_FIELDS)
+
+# Attributes every LogRecord has; anything else on a record came from ``extra={...}``.
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+}
+
+_configure_lock = threading.Lock()
+
+
+class ContextFilter(logging.Filter):
+    """Add the current invocation's identifiers to each record; never drops a record.
+
+    Outside an invocation records pass through unchanged. Attributes already on a record
+    (for example passed explicitly in ``extra``) are kept.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ctx = current.get()
+        if ctx is not None:
+            attrs = vars(record)
+            attrs.setdefault("portafunc_function", ctx.function)
+            attrs.setdefault("portafunc_provider", ctx.provider)
+            attrs.setdefault("portafunc_invocation_id", ctx.invocation_id)
+            attrs.setdefault("portafunc_trace_id", ctx.trace_id)
+        return True
+
+
+class JSONFormatter(logging.Formatter):
+    """Format each record as a single line of JSON.
+
+    Keys, in order: ``time`` (UTC, ISO 8601, milliseconds, ``Z``), ``level``, ``severity``
+    (the same level name; Cloud Logging reads it, and Python's DEBUG/INFO/WARNING/ERROR/
+    CRITICAL are all GCP severities), ``logger``, ``message``; then ``function``,
+    ``provider``, ``invocation_id`` and ``trace_id`` when :class:`ContextFilter` set them;
+    then the provider's trace-correlation key (``xray_trace_id`` on AWS, ``operation_Id`` on
+    Azure, ``logging.googleapis.com/trace`` on GCP when ``GOOGLE_CLOUD_PROJECT`` is set); then
+    the record's ``extra`` fields, with secrets redacted and anything JSON cannot hold
+    written as ``str()`` (or ``repr()``); then ``exception`` and ``stack`` if present.
+    An ``extra`` field named like one of the fixed keys does not replace it.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "time": _utc_timestamp(record.created),
+            "level": record.levelname,
+            "severity": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        payload.update(_context_fields(record))
+        payload.update(_cloud_trace_fields(payload.get("provider"), payload.get("trace_id")))
+        for key, value in _redact_mapping(_extras(record), ()).items():
+            payload.setdefault(key, value)
+        payload.update(self._error_fields(record))
+        return json.dumps(payload, default=_to_text)
+
+    def _error_fields(self, record: logging.LogRecord) -> dict[str, str]:
+        fields: dict[str, str] = {}
+        if record.exc_info and record.exc_info[0] is not None:
+            fields["exception"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            fields["exception"] = record.exc_text
+        if record.stack_info:
+            fields["stack"] = self.formatStack(record.stack_info)
+        return fields
+
+
+def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
+    """Make log records carry invocation fields; safe to call any number of times.
+
+    Without root handlers, add one writing JSON to ``stream`` (default: ``sys.stderr``).
+    With root handlers (such as the Lambda runtime's), add a :class:`ContextFilter` to each
+    one lacking it and leave their formatters alone. Either way set the ``portafunc``
+    logger's level to ``level``. Later calls never add a second handler or filter.
+    """
+    root = logging.getLogger()
+    with _configure_lock:
+        if root.handlers:
+            for handler in root.handlers:
+                _ensure_context_filter(handler)
+        else:
+            root.addHandler(_json_handler(sys.stderr if stream is None else stream))
+    logging.getLogger("portafunc").setLevel(level)
+
+
+def function_logger(app_name: str, function_name: str) -> logging.Logger:
+    """The logger a function's handler gets as ``ctx.logger``."""
+    return logging.getLogger(f"portafunc.{app_name}.{function_name}")
+
+
+def access_line(logger: logging.Logger, *, status: int | str, duration_ms: float) -> None:
+    """Log the per-invocation access line: outcome ``status`` and duration in milliseconds."""
+    extra = {"status": status, "duration_ms": round(duration_ms, 2)}
+    logger.info("invocation finished", extra=extra, stacklevel=2)
+
+
+def _json_handler(stream: TextIO) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JSONFormatter())
+    handler.addFilter(ContextFilter())
+    return handler
+
+
+def _ensure_context_filter(handler: logging.Handler) -> None:
+    if not any(isinstance(existing, ContextFilter) for existing in handler.filters):
+        handler.addFilter(ContextFilter())
+
+
+def _utc_timestamp(created: float) -> str:
+    moment = datetime.fromtimestamp(created, tz=timezone.utc)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def _context_fields(record: logging.LogRecord) -> dict[str, Any]:
+    attrs = vars(record)
+    return {key: attrs[attr] for key, attr in _CONTEXT_FIELDS if attrs.get(attr) is not None}
+
+
+def _cloud_trace_fields(provider: object, trace_id: object) -> dict[str, str]:
+    """The key under which ``provider``'s log service correlates a line with its trace."""
+    if not isinstance(trace_id, str) or not trace_id:
+        return {}
+    if provider == "aws":
+        return {"xray_trace_id": trace_id}
+    if provider == "azure":
+        return {"operation_Id": trace_id}
+    project = os.environ.get("GOOGLE_CLOUD_PROJECT")
+    if provider == "gcp" and project:
+        return {"logging.googleapis.com/trace": f"projects/{project}/traces/{trace_id}"}
+    return {}
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in vars(record).items()
+        if key not in _STANDARD_ATTRS and key not in _CONTEXT_ATTRS
+    }
+
+
+def _is_secret(key: object) -> bool:
+    return isinstance(key, str) and key.lower() in REDACTED_KEYS
+
+
+def _redact_mapping(mapping: Mapping[Any, Any], ancestors: tuple[int, ...]) -> dict[str, Any]:
+    """A new dict with secret values redacted at every depth and keys made strings."""
+    inner = (*ancestors, id(mapping))
+    redacted: dict[str, Any] = {}
+    for key, value in mapping.items():
+        name = key if isinstance(key, str) else str(key)
+        redacted[name] = _REDACTED if _is_secret(key) else _redact(value, inner)
+    return redacted
+
+
+def _redact(value: object, ancestors: tuple[int, ...]) -> object:
+    """``value`` with mappings inside it copied and redacted; cycles become ``[circular]``."""
+    if not isinstance(value, (Mapping, list, tuple)):
+        return value
+    if id(value) in ancestors:
+        return _CIRCULAR
+    if isinstance(value, Mapping):
+        return _redact_mapping(value, ancestors)
+    inner = (*ancestors, id(value))
+    return [_redact(item, inner) for item in value]
+
+
+def _to_text(value: object) -> str:
+    """JSON fallback for values it cannot encode: ``str()``, or ``repr()`` if that fails."""
+    try:
+        return str(value)
+    except Exception:
+        return object.__repr__(value)
