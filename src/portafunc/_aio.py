@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import os
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import Future
@@ -32,6 +33,16 @@ def _get_loop() -> asyncio.AbstractEventLoop:
             ).start()
             _loop = loop
         return _loop
+
+
+def _forget_loop() -> None:
+    # A forked child inherits the loop object but not the thread running it.
+    global _loop
+    _loop = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_loop)
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:

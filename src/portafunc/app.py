@@ -35,6 +35,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=BaseException)
 ExceptionHandler = Callable[[HTTPRequest, Any], Any]
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The portable settings and the types each accepts (never bool).
+_NUMBERS: dict[str, tuple[type[float], ...]] = {
+    "timeout": (int, float),
+    "memory": (int,),
+    "batch_size": (int,),
+    "max_attempts": (int,),
+}
 
 
 class DeployOptions(TypedDict, total=False):
@@ -120,7 +127,9 @@ class App:
             unknown = [m for m in upper if m not in _METHODS]
             if not upper or unknown:
                 raise DeclarationError(f"unknown HTTP method(s) {unknown or names!r}", where=where)
-            if status is not None and not 100 <= status <= 599:
+            if status is not None and (
+                not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599
+            ):
                 raise DeclarationError(f"status {status} is not an HTTP status", where=where)
             return HTTPTrigger(upper, path, status)
 
@@ -206,14 +215,7 @@ class App:
     def schedule(self, cron: str, /, **options: Unpack[DeployOptions]) -> Callable[[F], F]:
         """Run on a 5-field Unix cron schedule, in UTC."""
 
-        def make(where: str) -> ScheduleTrigger:
-            try:
-                return ScheduleTrigger(_cron.parse(cron))
-            except DeclarationError as exc:
-                exc.where = where
-                raise
-
-        return self._declare(make, options, message=False)
+        return self._declare(lambda where: ScheduleTrigger(_cron.parse(cron)), options, False)
 
     # -- hooks --------------------------------------------------------------------------
 
@@ -238,35 +240,43 @@ class App:
     ) -> Callable[[F], F]:
         def register(handler: F) -> F:
             where = _where(handler)
-            trigger = make(where)
-            name = options.get("name") or handler.__name__
-            if name in self.functions:
-                raise DeclarationError(
-                    f"a function named {name!r} is already declared at "
-                    f"{self.functions[name].where}",
-                    where=where,
-                )
-            function = Function(
-                name=name,
-                trigger=trigger,
-                handler=handler,
-                binding=compile_handler(handler, trigger, where),
-                where=where,
-                settings=_settings(options, message, where),
-                options={k: options[k] for k in ("aws", "azure", "gcp") if k in options},
-                logger=logging.getLogger(f"portafunc.{self.name}.{name}"),
-            )
-            if isinstance(trigger, HTTPTrigger):
-                try:
-                    template = parse_template(trigger.path)
-                    self.router.add(trigger.methods, template, function, function.where)
-                except DeclarationError as exc:
-                    exc.where = where
-                    raise
-            self.functions[name] = function
+            try:
+                self._register(handler, make(where), options, message, where)
+            except DeclarationError as exc:
+                # Errors raised below the decorator (cron, routing) do not know the handler.
+                exc.where = exc.where or where
+                raise
             return handler
 
         return register
+
+    def _register(
+        self,
+        handler: Callable[..., Any],
+        trigger: Trigger,
+        options: Mapping[str, Any],
+        message: bool,
+        where: str,
+    ) -> None:
+        name = _named(options["name"], where) if "name" in options else handler.__name__
+        if name in self.functions:
+            raise DeclarationError(
+                f"a function named {name!r} is already declared at {self.functions[name].where}",
+                where=where,
+            )
+        function = Function(
+            name=name,
+            trigger=trigger,
+            handler=handler,
+            binding=compile_handler(handler, trigger, where),
+            where=where,
+            settings=_settings(options, message, where),
+            options={k: options[k] for k in ("aws", "azure", "gcp") if k in options},
+            logger=logging.getLogger(f"portafunc.{self.name}.{name}"),
+        )
+        if isinstance(trigger, HTTPTrigger):
+            self.router.add(trigger.methods, parse_template(trigger.path), function, where)
+        self.functions[name] = function
 
 
 def _where(handler: Callable[..., Any]) -> str:
@@ -290,9 +300,11 @@ def _settings(options: Mapping[str, Any], message: bool, where: str) -> Settings
     unknown = sorted(set(options) - allowed)
     if unknown:
         raise DeclarationError(f"unexpected keyword(s) {', '.join(unknown)}", where=where)
-    for key in ("timeout", "memory", "batch_size", "max_attempts"):
+    for key, kinds in _NUMBERS.items():
         value = options.get(key)
-        if value is not None and (isinstance(value, bool) or not value > 0):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, kinds) or not value > 0
+        ):
             raise DeclarationError(f"{key} must be a positive number, got {value!r}", where=where)
     for key in ("aws", "azure", "gcp"):
         if key in options and not isinstance(options[key], Mapping):

@@ -11,13 +11,14 @@ import inspect
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, get_args, get_origin
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import PydanticUserError, TypeAdapter, ValidationError
 
 from .context import Context
 from .errors import DeclarationError, InvalidPayload
-from .events import ChangeEvent, Event, Message
+from .events import ChangeEvent, Event, Message, ScheduleEvent, StorageEvent
 from .http import HTTPRequest
 from .params import Param
 from .triggers import HTTPTrigger, Trigger
@@ -25,7 +26,7 @@ from .triggers import HTTPTrigger, Trigger
 __all__ = ["Binding", "Decoder", "compile_handler"]
 
 Extractor = Callable[[Any, Context], Any]
-_GENERIC_ENVELOPES = (Message, Event, ChangeEvent)
+_ENVELOPES = (HTTPRequest, Message, Event, StorageEvent, ScheduleEvent, ChangeEvent)
 _SEQUENCES = (list, tuple, set, frozenset, Sequence)
 _MISSING = inspect.Parameter.empty
 
@@ -54,9 +55,9 @@ class Decoder:
         elif annotation in (Any, object, _MISSING):
             self.from_bytes, self.from_value = _json, _identity
         else:
-            validator = TypeAdapter(annotation).validator
-            self.from_bytes = _validating(validator.validate_json)
-            self.from_value = _validating(validator.validate_python)
+            validate_json, validate_python = _validators(annotation)
+            self.from_bytes = _validating(validate_json)
+            self.from_value = _validating(validate_python)
 
     def envelope(self, envelope: Message[Any] | Event[Any]) -> Any:
         body = envelope._body
@@ -67,10 +68,7 @@ class Decoder:
 
 def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> Binding:
     """Compile ``func``'s signature for ``trigger``; raise DeclarationError naming ``where``."""
-    try:
-        signature = inspect.signature(func, eval_str=True)
-    except (NameError, TypeError, SyntaxError) as exc:
-        raise DeclarationError(f"cannot read the signature: {exc}", where=where) from exc
+    signature = _signature(func, where)
     path_names = _path_names(trigger)
     positional: list[Extractor] = []
     keyword: list[tuple[str, Extractor]] = []
@@ -81,20 +79,48 @@ def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> B
             raise DeclarationError("*args and **kwargs cannot be bound", where=here)
         if parameter.annotation is _MISSING:
             raise DeclarationError("needs a type annotation", where=here)
-        extractor = _special(parameter, trigger, path_names, here)
-        if extractor is None:
-            if payload_seen is not None:
-                raise DeclarationError(
-                    f"only one payload parameter is allowed; {payload_seen!r} is already one",
-                    where=here,
-                )
-            payload_seen = parameter.name
-            extractor = _payload(parameter.annotation, trigger, here)
+        try:
+            extractor = _special(parameter, trigger, path_names, here)
+            if extractor is None:
+                if payload_seen is not None:
+                    raise DeclarationError(
+                        f"only one payload parameter is allowed; {payload_seen!r} is already one",
+                        where=here,
+                    )
+                payload_seen = parameter.name
+                extractor = _payload(parameter, trigger, here)
+        except DeclarationError as exc:
+            exc.where = exc.where or here
+            raise
         if parameter.kind is parameter.KEYWORD_ONLY:
             keyword.append((parameter.name, extractor))
         else:
             positional.append(extractor)
     return Binding(tuple(positional), tuple(keyword), inspect.iscoroutinefunction(func))
+
+
+def _signature(func: Callable[..., Any], where: str) -> inspect.Signature:
+    try:
+        return inspect.signature(func, eval_str=True)
+    except (NameError, AttributeError, TypeError, SyntaxError, ValueError) as exc:
+        where = _unresolvable(func, where)
+        raise DeclarationError(f"cannot read the signature: {exc}", where=where) from exc
+
+
+def _unresolvable(func: Callable[..., Any], where: str) -> str:
+    """``where``, naming the first parameter whose string annotation does not evaluate."""
+    namespace = getattr(inspect.unwrap(func), "__globals__", {})
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return where
+    for parameter in parameters:
+        if isinstance(parameter.annotation, str):
+            try:
+                eval(parameter.annotation, namespace)
+            except Exception:
+                return f"{where}, parameter {parameter.name!r}"
+    return where
 
 
 def _path_names(trigger: Trigger) -> frozenset[str]:
@@ -115,7 +141,7 @@ def _special(
     origin = get_origin(annotation) or annotation
     if origin is trigger.envelope:
         return _envelope(annotation)
-    if inspect.isclass(origin) and origin in (HTTPRequest, *_GENERIC_ENVELOPES):
+    if inspect.isclass(origin) and origin in _ENVELOPES:
         raise DeclarationError(
             f"{trigger.kind} functions receive {trigger.envelope.__name__}, not {origin.__name__}",
             where=where,
@@ -155,11 +181,15 @@ def _envelope(annotation: Any) -> Extractor:
     return payload_envelope
 
 
-def _payload(annotation: Any, trigger: Trigger, where: str) -> Extractor:
-    decoder = Decoder(annotation)
+def _payload(parameter: inspect.Parameter, trigger: Trigger, where: str) -> Extractor:
+    decoder = Decoder(parameter.annotation)
     if isinstance(trigger, HTTPTrigger):
         from_bytes = _located(decoder.from_bytes, "body")
-        return lambda request, ctx: from_bytes(request._body)
+        default = parameter.default
+        if default is _MISSING:
+            return lambda request, ctx: from_bytes(request._body)
+        # An optional body: a request without one gets the parameter's default.
+        return lambda request, ctx: from_bytes(request._body) if request._body else default
     if trigger.envelope in (Message, Event):
         return lambda envelope, ctx: decoder.envelope(envelope)
     raise DeclarationError(
@@ -175,12 +205,14 @@ def _path_param(name: str, annotation: Any) -> Extractor:
 
 
 def _http_param(parameter: inspect.Parameter, marker: Param) -> Extractor:
-    annotation = get_args(parameter.annotation)[0]
+    base, *metadata = get_args(parameter.annotation)
+    # Other metadata (pydantic's Field constraints) stays; pydantic ignores the marker.
+    annotation = parameter.annotation if len(metadata) > 1 else base
     name = marker.name_for(parameter.name)
     default = parameter.default
     loc = (marker.source, name)
     convert = _converter(annotation, loc)
-    many = (get_origin(annotation) or annotation) in _SEQUENCES
+    many = _collects(base)
 
     def read(request: HTTPRequest) -> Any:
         if marker.source == "cookie":
@@ -204,10 +236,27 @@ def _http_param(parameter: inspect.Parameter, marker: Param) -> Extractor:
     return extract
 
 
+def _collects(annotation: Any) -> bool:
+    """Whether a query or header parameter takes every value (``list[int] | None``)."""
+    union = get_origin(annotation) in (Union, UnionType)
+    options = get_args(annotation) if union else (annotation,)
+    return any((get_origin(option) or option) in _SEQUENCES for option in options)
+
+
 def _converter(annotation: Any, loc: tuple[str, ...]) -> Callable[[Any], Any]:
     if annotation is str:
         return _identity
-    return _located(_validating(TypeAdapter(annotation).validator.validate_python), *loc)
+    return _located(_validating(_validators(annotation)[1]), *loc)
+
+
+def _validators(annotation: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
+    """pydantic's compiled ``validate_json`` and ``validate_python`` for ``annotation``."""
+    try:
+        validator = TypeAdapter(annotation).validator
+        return validator.validate_json, validator.validate_python
+    except PydanticUserError as exc:
+        reason = str(exc).partition("\n")[0]
+        raise DeclarationError(f"pydantic cannot validate {annotation!r}: {reason}") from exc
 
 
 def _validating(validate: Callable[[Any], Any]) -> Callable[[Any], Any]:

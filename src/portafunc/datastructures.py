@@ -35,7 +35,9 @@ class MultiDict(Mapping[str, str]):
         source = self._source
         if source is None:
             return
-        if isinstance(source, Mapping):
+        if isinstance(source, MultiDict):
+            yield from source.multi_items()
+        elif isinstance(source, Mapping):
             for key, value in source.items():
                 if isinstance(value, str):
                     yield key, value

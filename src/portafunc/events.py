@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Generic, Literal, TypeVar
 
 from ._time import TimeSource, to_datetime
@@ -53,9 +53,9 @@ class _Envelope:
     def time(self) -> datetime | None:
         """When the event happened (aware, UTC), or None if the provider does not say."""
         time = self._time
-        if time is None or isinstance(time, datetime):
+        if time is None or (isinstance(time, datetime) and time.tzinfo is timezone.utc):
             return time
-        self._time = parsed = to_datetime(time)
+        self._time = parsed = to_datetime(time)  # naive means UTC; other zones converted
         return parsed
 
     @property
@@ -93,11 +93,12 @@ class _Payload(_Envelope, Generic[T]):
     @property
     def body(self) -> bytes:
         """The payload's raw bytes (JSON-encoded if the provider delivered a decoded value)."""
-        if self._body is None:
-            from pydantic_core import to_json
+        if self._body is not None:
+            return self._body
+        # Not stored in _body: binding decodes the provider's value, not this re-encoding.
+        from pydantic_core import to_json
 
-            self._body = b"" if self._value is MISSING else to_json(self._value)
-        return self._body
+        return b"" if self._value is MISSING else to_json(self._value)
 
     def _with_data(self, data: Any) -> None:
         # Called once by the pipeline, before the handler sees the envelope.
@@ -290,7 +291,7 @@ class ScheduleEvent(_Envelope):
         return self._past_due
 
     def __repr__(self) -> str:
-        return f"ScheduleEvent(schedule={self._schedule!r}, time={self.time!r})"
+        return f"ScheduleEvent(schedule={self._schedule!r}, time={self._time!r})"
 
 
 class ChangeEvent(_Envelope, Generic[T]):

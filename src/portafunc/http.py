@@ -99,7 +99,8 @@ class HTTPRequest:
         return self._body.decode("utf-8", errors="replace")
 
     def json(self) -> Any:
-        """The body decoded as JSON (``json.JSONDecodeError`` if it is not)."""
+        """The body decoded as JSON (ValueError if it is not: ``json.JSONDecodeError``, or
+        ``UnicodeDecodeError`` for bytes that are not text)."""
         return _json.loads(self._body)
 
     @property

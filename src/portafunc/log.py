@@ -122,10 +122,12 @@ class JSONFormatter(logging.Formatter):
 def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
     """Make log records carry invocation fields; safe to call any number of times.
 
-    Without root handlers, add one writing JSON to ``stream`` (default: ``sys.stderr``).
-    With root handlers (such as the Lambda runtime's), add a :class:`ContextFilter` to each
-    one lacking it and leave their formatters alone. Either way set the ``portafunc``
-    logger's level to ``level``. Later calls never add a second handler or filter.
+    Without root handlers, add one writing JSON to ``stream`` (default: ``sys.stderr``) and
+    set the root level to ``level``, so plain ``logging.getLogger(__name__)`` loggers in
+    handlers are heard too. With root handlers (such as the Lambda runtime's), add a
+    :class:`ContextFilter` to each one lacking it and leave their formatters alone.
+    Either way set the ``portafunc`` logger's level to ``level``. Later calls never add a
+    second handler or filter.
     """
     root = logging.getLogger()
     with _configure_lock:
@@ -134,6 +136,7 @@ def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
                 _ensure_context_filter(handler)
         else:
             root.addHandler(_json_handler(sys.stderr if stream is None else stream))
+            root.setLevel(level)
     logging.getLogger("portafunc").setLevel(level)
 
 

@@ -12,6 +12,7 @@ decode → bind → call → encode, the same on every provider:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -22,7 +23,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from . import _aio, log
-from .app import App, Function
+from .app import App, ExceptionHandler, Function
 from .context import Context, current
 from .errors import HTTPError, InvalidPayload
 from .http import HTTPRequest, HTTPResponse
@@ -45,25 +46,27 @@ def handle_http(
     app: App, request: HTTPRequest, ctx: Context, *, raise_server_exceptions: bool = False
 ) -> HTTPResponse:
     """Route ``request`` to its function and run it; never raises unless asked to."""
-    if not app.started:
-        _start(app)
+    if not app.started and not _started_or_500(app):
+        return problem(HTTPError(500))
     started = time.perf_counter()
     try:
         function, request._path_params = app.router.match(request._method, request._path)
     except HTTPError as exc:
         return problem(exc)
     token = _enter(function, ctx)
+    response: HTTPResponse | None = None
     try:
         args, kwargs = _arguments(function, request, ctx)
         result = function.handler(*args, **kwargs)
         if function.binding.is_async:
             result = _aio.run(result)
-        response = encode(function, result)
+        response = encode(result, _status(function))
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
     finally:
         if app.access_log:
-            log.access_line(function.logger, status=response.status, duration_ms=_ms(started))
+            status = 500 if response is None else response.status  # None: an error propagates
+            log.access_line(function.logger, status=status, duration_ms=_ms(started))
         current.reset(token)
     return response
 
@@ -73,24 +76,30 @@ async def handle_http_async(
 ) -> HTTPResponse:
     """:func:`handle_http` for callers already on an event loop (Azure's async wrappers)."""
     if not app.started:
-        await _start_async(app)
+        try:
+            await _start_async(app)
+        except Exception:
+            _logger.exception("a startup hook of %s failed", app.name)
+            return problem(HTTPError(500))
     started = time.perf_counter()
     try:
         function, request._path_params = app.router.match(request._method, request._path)
     except HTTPError as exc:
         return problem(exc)
     token = _enter(function, ctx)
+    response: HTTPResponse | None = None
     try:
         args, kwargs = _arguments(function, request, ctx)
         result = function.handler(*args, **kwargs)
         if function.binding.is_async:
             result = await result
-        response = encode(function, result)
+        response = encode(result, _status(function))
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
     finally:
         if app.access_log:
-            log.access_line(function.logger, status=response.status, duration_ms=_ms(started))
+            status = 500 if response is None else response.status  # None: an error propagates
+            log.access_line(function.logger, status=status, duration_ms=_ms(started))
         current.reset(token)
     return response
 
@@ -173,12 +182,13 @@ def deliver_batch(
     return failed
 
 
-def encode(function: Function, result: Any) -> HTTPResponse:
-    """An HTTP handler's return value as a response (DESIGN §4's rules)."""
+def encode(result: Any, status: int | None = None) -> HTTPResponse:
+    """An HTTP handler's return value as a response (DESIGN §4's rules).
+
+    ``status`` is the decorator's: it wins over the default (200, or 204 for None).
+    """
     if isinstance(result, HTTPResponse):
         return result
-    trigger = function.trigger
-    status = trigger.status if isinstance(trigger, HTTPTrigger) else None
     if result is None:
         return HTTPResponse(status or 204)
     if isinstance(result, str):
@@ -199,10 +209,16 @@ def problem(error: HTTPError | InvalidPayload) -> HTTPResponse:
         body: dict[str, Any] = _problem_body(http_error)
         if error.errors:
             body["errors"] = [
-                {"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in error.errors
+                {
+                    "loc": list(e.get("loc", ())),
+                    "msg": str(e.get("msg", "")),
+                    "type": str(e.get("type", "")),
+                }
+                for e in error.errors
             ]
         return HTTPResponse(status, headers=[("content-type", _PROBLEM)], body=to_json(body))
-    headers = [("content-type", _PROBLEM), *error.headers.items()]
+    headers = [("content-type", _PROBLEM)]
+    headers += [(k, v) for k, v in error.headers.items() if k.lower() != "content-type"]
     return HTTPResponse(error.status, headers=headers, body=to_json(_problem_body(error)))
 
 
@@ -229,13 +245,13 @@ def _arguments(function: Function, envelope: Any, ctx: Context) -> tuple[list[An
 def _failure(
     app: App, function: Function, request: HTTPRequest, exc: Exception, reraise: bool
 ) -> HTTPResponse:
-    handler = next(
-        (app.exception_handlers[t] for t in type(exc).__mro__ if t in app.exception_handlers),
-        None,
-    )
+    handler = _exception_handler(app, exc)
     if handler is not None:
         try:
-            return encode(function, handler(request, exc))
+            result = handler(request, exc)
+            if inspect.isawaitable(result):
+                result = _aio.run(_awaited(result))
+            return encode(result)
         except Exception as inner:
             exc = inner
     if isinstance(exc, (HTTPError, InvalidPayload)):
@@ -244,6 +260,33 @@ def _failure(
     if reraise:
         raise exc
     return problem(HTTPError(500))
+
+
+def _exception_handler(app: App, exc: Exception) -> ExceptionHandler | None:
+    """The handler registered for the closest class of ``exc``.
+
+    portafunc's own HTTPError and InvalidPayload end the search: a handler for a base
+    class such as Exception does not turn them into something else.
+    """
+    for cls in type(exc).__mro__:
+        handler = app.exception_handlers.get(cls)
+        if handler is not None or cls in (HTTPError, InvalidPayload):
+            return handler
+    return None
+
+
+def _status(function: Function) -> int | None:
+    trigger = function.trigger
+    return trigger.status if isinstance(trigger, HTTPTrigger) else None
+
+
+def _started_or_500(app: App) -> bool:
+    try:
+        _start(app)
+    except Exception:
+        _logger.exception("a startup hook of %s failed", app.name)
+        return False
+    return True
 
 
 def _log_failure(function: Function, exc: Exception) -> None:
@@ -265,13 +308,20 @@ def _start(app: App) -> None:
 
 
 async def _start_async(app: App) -> None:
-    if app.started:
-        return
-    for hook in app.startup_hooks:
-        result = hook()
-        if inspect.isawaitable(result):
-            await result
-    app.started = True
+    # The lock is never waited for on the loop: a task holding it may be awaiting a hook.
+    while not app.started:
+        if not app.start_lock.acquire(blocking=False):
+            await asyncio.sleep(0.001)
+            continue
+        try:
+            if not app.started:
+                for hook in app.startup_hooks:
+                    result = hook()
+                    if inspect.isawaitable(result):
+                        await result
+                app.started = True
+        finally:
+            app.start_lock.release()
 
 
 async def _awaited(awaitable: Any) -> Any:

@@ -40,10 +40,13 @@ class Template:
 
     @property
     def shape(self) -> str:
-        """The template with parameter names erased: two routes of one shape collide."""
-        parts = ["*" if s is None else s for s in self.segments]
+        """The template with parameter names erased: two routes of one shape collide.
+
+        Parameters become ``{}`` and a greedy one ``{**}``, which no literal segment can spell.
+        """
+        parts = ["{}" if s is None else s for s in self.segments]
         if self.greedy:
-            parts[-1] = "**"
+            parts[-1] = "{**}"
         return "/" + "/".join(parts)
 
 
@@ -99,13 +102,17 @@ class Router(Generic[T]):
         self._owners: dict[tuple[str, str], str] = {}
 
     def add(self, methods: tuple[str, ...], template: Template, target: T, owner: str) -> None:
-        """Add a route; ``owner`` names it in the error if it collides with another."""
+        """Add a route; ``owner`` names it in the error if it collides with another.
+
+        A colliding route is rejected whole: none of its methods is added.
+        """
         for method in methods:
             other = self._owners.get((method, template.shape))
             if other is not None:
                 raise DeclarationError(
                     f"{method} {template.path} collides with {other}, which serves the same path"
                 )
+        for method in methods:
             self._owners[(method, template.shape)] = owner
         route = _Route(target, tuple(name for name, _ in template.params))
         table = self._static.setdefault(template.path, {}) if template.is_static else None

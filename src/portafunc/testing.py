@@ -91,7 +91,8 @@ class TestClient:
         body = b""
         if json is not _UNSET:
             body = to_json(json)
-            pairs.append(("content-type", "application/json"))
+            if not any(key.lower() == "content-type" for key, _ in pairs):
+                pairs.append(("content-type", "application/json"))
         elif data is not None:
             body = data.encode() if isinstance(data, str) else data
         path, _, raw_query = path.partition("?")
