@@ -13,8 +13,10 @@ from types import ModuleType
 
 import pytest
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = Path(__file__).resolve().parents[2]
+DOCS = ROOT / "docs"
 PAGES = sorted(DOCS.glob("*.md"))
+README = ROOT / "README.md"
 FENCE = re.compile(r"^```(?P<lang>[\w+-]*)[^\n]*\n(?P<code>.*?)^```[ \t]*$", re.M | re.S)
 
 
@@ -40,7 +42,7 @@ def test_page_opens_with_a_python_example(page: Path) -> None:
     assert first["lang"] == "python", f"{page.name} opens with a {first['lang']!r} block"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+@pytest.mark.parametrize("page", [*PAGES, README], ids=[*(p.name for p in PAGES), "README"])
 def test_python_blocks_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = page.read_text(encoding="utf-8")
     module = ModuleType(f"docs_{page.stem}")
