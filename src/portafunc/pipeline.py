@@ -61,6 +61,7 @@ def handle_http(
         if function.binding.is_async:
             result = _aio.run(result)
         response = encode(result, _status(function))
+
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
     finally:
@@ -94,6 +95,7 @@ async def handle_http_async(
         if function.binding.is_async:
             result = await result
         response = encode(result, _status(function))
+
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
     finally:

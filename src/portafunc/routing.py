@@ -2,8 +2,8 @@
 
 Precedence is the same everywhere: a static segment beats a parameter, and a
 parameter beats a greedy final ``{name:path}``. A path that matches a route but
-not its method is a 405 listing the methods that would match.
-"""
+not its method is a 405 listing the methods that would match. A GET route also
+answers HEAD (the server or provider drops the body) unless the path declares HEAD."""
 
 from __future__ import annotations
 
@@ -120,6 +120,8 @@ class Router(Generic[T]):
             table = self._leaf(template)
         for method in methods:
             table[method] = route
+        if "GET" in methods:
+            table.setdefault("HEAD", route)  # HEAD is GET without the body, unless declared
 
     def _leaf(self, template: Template) -> dict[str, _Route[T]]:
         node = self._root

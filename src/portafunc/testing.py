@@ -103,7 +103,10 @@ class TestClient:
             method, path, headers=pairs, query=raw_query, body=body, client_ip="127.0.0.1",
             request_id=uuid.uuid4().hex, raw={"method": method, "path": path, "query": raw_query},
         )  # fmt: skip
-        return TestResponse(self._http(request))
+        response = TestResponse(self._http(request))
+        if request.method == "HEAD":  # as a server would, send the headers only
+            response.body = b""
+        return response
 
     def get(self, path: str, **kwargs: Any) -> TestResponse:
         return self.request("GET", path, **kwargs)

@@ -234,7 +234,7 @@ def test_wrong_method_is_405_with_allow() -> None:
 
     response = call(app, "DELETE", "/orders/1")
     assert response.status == 405
-    assert response.header("allow") == "GET, POST, PUT"
+    assert response.header("allow") == "GET, HEAD, POST, PUT"
     assert problem_of(response)["title"] == "Method Not Allowed"
 
 

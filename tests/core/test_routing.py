@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from portafunc import App
+from portafunc import App, HTTPResponse
 from portafunc.errors import DeclarationError, HTTPError
 from portafunc.routing import Router, parse_template
 from portafunc.testing import TestClient
@@ -232,7 +232,7 @@ def test_allow_lists_every_method_that_matches_the_path() -> None:
     )
     error = _error(router, "PUT", "/orders/new")
     assert error.status == 405
-    assert error.headers == {"allow": "DELETE, GET, PATCH, POST"}
+    assert error.headers == {"allow": "DELETE, GET, HEAD, PATCH, POST"}
 
 
 def test_method_falls_back_to_a_template_when_the_static_route_lacks_it() -> None:
@@ -304,7 +304,7 @@ def test_a_colliding_route_is_rejected_whole() -> None:
     router = _router(("GET", "/orders"))
     with pytest.raises(DeclarationError, match="GET /orders collides"):
         router.add(("POST", "GET"), parse_template("/orders"), "both", "<both>")
-    assert _error(router, "POST", "/orders").headers == {"allow": "GET"}
+    assert _error(router, "POST", "/orders").headers == {"allow": "GET, HEAD"}
     router.add(("POST",), parse_template("/orders"), "post", "<post>")  # POST is still free
     assert router.match("POST", "/orders") == ("post", {})
 
@@ -386,7 +386,7 @@ def test_app_404_is_problem_json() -> None:
 def test_app_405_is_problem_json_with_allow() -> None:
     response = _shop().request("PATCH", "/orders/new")
     assert response.status == 405
-    assert response.headers["allow"] == "GET, POST"
+    assert response.headers["allow"] == "GET, HEAD, POST"
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["title"] == "Method Not Allowed"
 
@@ -430,4 +430,31 @@ def test_two_hundred_routes_still_answer_404_and_405() -> None:
     assert _error(router, "GET", "/t/acme/r999/x").status == 404
     method, path, _ = requests[0]  # GET /s0/items
     error = _error(router, "POST", path)
-    assert (error.status, error.headers) == (405, {"allow": method})
+    assert (error.status, error.headers) == (405, {"allow": f"{method}, HEAD"})
+
+
+def test_a_get_route_answers_head_without_a_body() -> None:
+    app = App("head")
+
+    @app.get("/items/{item_id}")
+    def item(item_id: str) -> dict[str, str]:
+        return {"id": item_id}
+
+    @app.get("/explicit")
+    def explicit_get() -> str:
+        return "get"
+
+    @app.http("HEAD", "/explicit")
+    def explicit_head() -> HTTPResponse:
+        return HTTPResponse(200, headers=[("x-head", "yes")])
+
+    client = TestClient(app)
+    head = client.request("HEAD", "/items/7")
+    assert (head.status, head.body, head.headers["content-type"]) == (
+        200,
+        b"",
+        "application/json",
+    )
+    assert client.request("HEAD", "/explicit").headers["x-head"] == "yes"
+    assert client.get("/explicit").text == "get"
+    assert client.post("/items/7").headers["allow"] == "GET, HEAD"

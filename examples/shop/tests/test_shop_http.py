@@ -159,7 +159,7 @@ def test_cancel_shipped_order_is_a_conflict(
 def test_wrong_method(client: TestClient) -> None:
     response = client.put("/tenants/acme/orders/42")
     assert response.status == 405
-    assert response.headers["allow"] == "DELETE, GET"
+    assert response.headers["allow"] == "DELETE, GET, HEAD"
 
 
 def test_no_route(client: TestClient) -> None:
