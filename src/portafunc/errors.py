@@ -60,6 +60,14 @@ class UnsupportedSchedule(DeclarationError):
         return f"{self.where}: {text}" if self.where else text
 
 
+# Python 3.13 renamed these to their RFC 9110 names; older versions use RFC 7231's.
+_RFC9110_PHRASES = {
+    413: "Content Too Large",
+    416: "Range Not Satisfiable",
+    422: "Unprocessable Content",
+}
+
+
 class HTTPError(PortafuncError):
     """An HTTP error response; rendered as RFC 9457 problem JSON."""
 
@@ -77,6 +85,9 @@ class HTTPError(PortafuncError):
 
     @property
     def title(self) -> str:
+        """The status's RFC 9110 reason phrase (the same on every Python version)."""
+        if self.status in _RFC9110_PHRASES:
+            return _RFC9110_PHRASES[self.status]
         try:
             return HTTPStatus(self.status).phrase
         except ValueError:

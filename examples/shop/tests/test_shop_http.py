@@ -75,7 +75,7 @@ def test_create_order_unknown_sku(client: TestClient, make_order: OrderFactory) 
     assert response.status == 422
     assert response.json() == {
         "type": "about:blank",
-        "title": "Unprocessable Entity",
+        "title": "Unprocessable Content",
         "status": 422,
         "detail": "unknown SKU 'HAT-99'",
     }
