@@ -772,7 +772,7 @@ def test_async_handlers_share_one_loop_that_lives_across_invocations() -> None:
     response = call(app, "POST", "/second")
     assert (response.status, response.body) == (200, b"same loop")
     assert pipeline.deliver(app, app.function("consume"), message({}), context()) is True
-    assert state["loop"].is_running()
+    assert not state["loop"].is_closed()
 
 
 def test_async_handlers_run_concurrently_from_threads() -> None:
@@ -1201,3 +1201,47 @@ def test_a_user_raised_invalid_payload_with_partial_errors_is_still_a_422() -> N
 )
 def test_problem_titles_are_rfc_9110_phrases_on_every_python(status: int, title: str) -> None:
     assert HTTPError(status).title == title
+
+
+def test_sync_entry_points_run_async_handlers_from_inside_another_loop() -> None:
+    app = App("shop")
+
+    @app.get("/loop")
+    async def which_loop() -> str:
+        return str(id(asyncio.get_running_loop()))
+
+    async def caller() -> tuple[str, str]:
+        response = call(app, "GET", "/loop")  # blocking call made on a running loop
+        return response.body.decode(), str(id(asyncio.get_running_loop()))
+
+    first, outer = asyncio.run(caller())
+    second = call(app, "GET", "/loop").body.decode()
+    assert first == second != outer
+
+
+def test_a_guest_thread_waits_while_another_thread_drives_the_loop() -> None:
+    app = App("shop")
+    driving, guest_done = threading.Event(), threading.Event()
+    seen: dict[str, str] = {}
+
+    @app.get("/slow")
+    async def slow(ctx: Context) -> str:
+        driving.set()
+        while not guest_done.is_set():  # keep this thread driving until the guest is served
+            await asyncio.sleep(0.001)
+        return ctx.invocation_id
+
+    @app.get("/quick")
+    async def quick(ctx: Context) -> str:
+        return ctx.invocation_id
+
+    def drive() -> None:
+        seen["slow"] = call(app, "GET", "/slow", invocation_id="driver").body.decode()
+
+    driver = threading.Thread(target=drive)
+    driver.start()
+    assert driving.wait(5)
+    seen["quick"] = call(app, "GET", "/quick", invocation_id="guest").body.decode()
+    guest_done.set()
+    driver.join(5)
+    assert seen == {"slow": "driver", "quick": "guest"}
