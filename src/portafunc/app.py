@@ -84,6 +84,8 @@ class Function:
     settings: Settings = Settings()
     options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("portafunc"))
+    #: The HTTP status the decorator set (None: the default, and for non-HTTP functions).
+    status: int | None = None
 
 
 class App:
@@ -273,6 +275,7 @@ class App:
             settings=_settings(options, message, where),
             options={k: options[k] for k in ("aws", "azure", "gcp") if k in options},
             logger=logging.getLogger(f"portafunc.{self.name}.{name}"),
+            status=trigger.status if isinstance(trigger, HTTPTrigger) else None,
         )
         if isinstance(trigger, HTTPTrigger):
             self.router.add(trigger.methods, parse_template(trigger.path), function, where)

@@ -41,11 +41,14 @@ class Binding:
 
 
 class Decoder:
-    """Turns a payload (raw bytes, or a value the provider already decoded) into ``T``."""
+    """Turns a payload (raw bytes, or a value the provider already decoded) into ``T``.
+
+    Validation errors are located under ``loc`` (``("body",)`` for an HTTP body).
+    """
 
     __slots__ = ("from_bytes", "from_value")
 
-    def __init__(self, annotation: Any) -> None:
+    def __init__(self, annotation: Any, loc: tuple[str, ...] = ()) -> None:
         self.from_bytes: Callable[[bytes], Any]
         self.from_value: Callable[[Any], Any]
         if annotation is bytes:
@@ -56,8 +59,8 @@ class Decoder:
             self.from_bytes, self.from_value = _json, _identity
         else:
             validate_json, validate_python = _validators(annotation)
-            self.from_bytes = _validating(validate_json)
-            self.from_value = _validating(validate_python)
+            self.from_bytes = _validating(validate_json, loc)
+            self.from_value = _validating(validate_python, loc)
 
     def envelope(self, envelope: Message[Any] | Event[Any]) -> Any:
         body = envelope._body
@@ -182,9 +185,10 @@ def _envelope(annotation: Any) -> Extractor:
 
 
 def _payload(parameter: inspect.Parameter, trigger: Trigger, where: str) -> Extractor:
-    decoder = Decoder(parameter.annotation)
-    if isinstance(trigger, HTTPTrigger):
-        from_bytes = _located(decoder.from_bytes, "body")
+    http = isinstance(trigger, HTTPTrigger)
+    decoder = Decoder(parameter.annotation, ("body",) if http else ())
+    if http:
+        from_bytes = decoder.from_bytes
         default = parameter.default
         if default is _MISSING:
             return lambda request, ctx: from_bytes(request._body)
@@ -217,7 +221,7 @@ def _http_param(parameter: inspect.Parameter, marker: Param) -> Extractor:
     def read(request: HTTPRequest) -> Any:
         if marker.source == "cookie":
             return request.cookies.get(name)
-        source = request._query if marker.source == "query" else request._headers
+        source = request.query if marker.source == "query" else request.headers
         if many:
             return source.getlist(name) or None
         return source.get(name)
@@ -246,7 +250,7 @@ def _collects(annotation: Any) -> bool:
 def _converter(annotation: Any, loc: tuple[str, ...]) -> Callable[[Any], Any]:
     if annotation is str:
         return _identity
-    return _located(_validating(_validators(annotation)[1]), *loc)
+    return _validating(_validators(annotation)[1], loc)
 
 
 def _validators(annotation: Any) -> tuple[Callable[[Any], Any], Callable[[Any], Any]]:
@@ -259,31 +263,24 @@ def _validators(annotation: Any) -> tuple[Callable[[Any], Any], Callable[[Any], 
         raise DeclarationError(f"pydantic cannot validate {annotation!r}: {reason}") from exc
 
 
-def _validating(validate: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _validating(validate: Callable[[Any], Any], loc: tuple[str, ...]) -> Callable[[Any], Any]:
+    """``validate``, raising InvalidPayload with its errors located under ``loc``."""
+
     def run(value: Any) -> Any:
         try:
             return validate(value)
         except ValidationError as exc:
-            errors = exc.errors(include_url=False, include_input=False, include_context=False)
-            malformed = any(error["type"] == "json_invalid" for error in errors)
-            reason = "malformed JSON" if malformed else f"{exc.error_count()} validation error(s)"
-            raise InvalidPayload(reason, errors=errors, malformed=malformed) from None
+            raise _invalid(exc, loc) from None
 
     return run
 
 
-def _located(convert: Callable[[Any], Any], *prefix: str) -> Callable[[Any], Any]:
-    """Prefix the ``loc`` of validation errors with where the value came from."""
-
-    def run(value: Any) -> Any:
-        try:
-            return convert(value)
-        except InvalidPayload as exc:
-            for error in exc.errors:
-                error["loc"] = (*prefix, *error["loc"])
-            raise
-
-    return run
+def _invalid(exc: ValidationError, loc: tuple[str, ...]) -> InvalidPayload:
+    errors = exc.errors(include_url=False, include_input=False, include_context=False)
+    malformed = any(error["type"] == "json_invalid" for error in errors)
+    reason = "malformed JSON" if malformed else f"{exc.error_count()} validation error(s)"
+    located = [{**error, "loc": (*loc, *error["loc"])} for error in errors]
+    return InvalidPayload(reason, errors=located, malformed=malformed)
 
 
 def _identity(value: Any) -> Any:

@@ -13,6 +13,8 @@ from typing import Any
 
 __all__ = ["Context", "current"]
 
+_LOGGER = logging.getLogger("portafunc")
+
 
 class Context:
     """What a handler may know about the invocation running it."""
@@ -43,7 +45,7 @@ class Context:
         self.invocation_id = invocation_id
         self.trace_id = trace_id
         self.native = native
-        self.logger = logger or logging.getLogger("portafunc")
+        self.logger = logger or _LOGGER
         self._deadline = remaining_time
 
     def remaining_time(self) -> float | None:

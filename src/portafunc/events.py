@@ -69,17 +69,16 @@ class _Envelope:
 
 
 class _Payload(_Envelope, Generic[T]):
-    """An envelope carrying a user payload: raw ``body`` bytes or an already-decoded value."""
+    """An envelope carrying a user payload: raw ``body`` bytes or an already-decoded value.
+
+    One is built per message, so :class:`Message` and :class:`Event` set every field,
+    inherited ones included, in their own ``__init__`` rather than up a chain of three.
+    """
 
     __slots__ = ("_body", "_data", "_value")
-
-    def __init__(
-        self, body: bytes | None, data: Any, time: TimeSource, provider: str, raw: Any
-    ) -> None:
-        super().__init__(time, provider, raw)
-        self._body = body
-        self._value = data
-        self._data: Any = MISSING
+    _body: bytes | None
+    _value: Any  # the provider's decoded payload, or MISSING
+    _data: Any  # the payload validated into T, or MISSING until binding sets it
 
     @property
     def data(self) -> T:
@@ -124,7 +123,8 @@ class Message(_Payload[T]):
         provider: str = "local",
         raw: Any = None,
     ) -> None:
-        super().__init__(body, data, time, provider, raw)
+        self._time, self._provider, self._raw = time, provider, raw
+        self._body, self._value, self._data = body, data, MISSING
         self._id = id
         self._attributes = attributes
         self._source = source
@@ -181,7 +181,8 @@ class Event(_Payload[T]):
         provider: str = "local",
         raw: Any = None,
     ) -> None:
-        super().__init__(body, data, time, provider, raw)
+        self._time, self._provider, self._raw = time, provider, raw
+        self._body, self._value, self._data = body, data, MISSING
         self._id = id
         self._source = source
         self._type = type

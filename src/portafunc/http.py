@@ -53,8 +53,9 @@ class HTTPRequest:
         self._method = method.upper()
         self._path = path
         self._path_params: dict[str, str] = {}
-        self._headers = headers if isinstance(headers, Headers) else Headers(headers)
-        self._query = query if isinstance(query, QueryParams) else QueryParams(query)
+        # The provider's own shapes, wrapped when first read (see the properties).
+        self._headers: Headers | Source = headers
+        self._query: QueryParams | Source | str = query
         self._body = body
         self._cookies = cookies
         self._client_ip = client_ip
@@ -78,16 +79,22 @@ class HTTPRequest:
 
     @property
     def query(self) -> QueryParams:
-        return self._query
+        query = self._query
+        if not isinstance(query, QueryParams):
+            self._query = query = QueryParams(query)
+        return query
 
     @property
     def headers(self) -> Headers:
-        return self._headers
+        headers = self._headers
+        if not isinstance(headers, Headers):
+            self._headers = headers = Headers(headers)
+        return headers
 
     @property
     def cookies(self) -> Mapping[str, str]:
         if self._cookies is None:
-            self._cookies = parse_cookies(self._headers.getlist("cookie"))
+            self._cookies = parse_cookies(self.headers.getlist("cookie"))
         return self._cookies
 
     @property
@@ -147,6 +154,13 @@ class HTTPResponse:
         self.body = body.encode() if isinstance(body, str) else body
 
     @classmethod
+    def _make(cls, status: int, headers: list[tuple[str, str]], body: bytes) -> HTTPResponse:
+        """A response from parts already in shape, taken as they are (the pipeline's encoder)."""
+        response = cls.__new__(cls)
+        response.status, response.headers, response.body = status, headers, body
+        return response
+
+    @classmethod
     def json(
         cls,
         obj: Any,
@@ -156,17 +170,15 @@ class HTTPResponse:
         content_type: str = "application/json",
     ) -> HTTPResponse:
         """A JSON response; ``obj`` may be anything pydantic can serialise."""
-        return cls(status, headers=[("content-type", content_type), *headers], body=to_json(obj))
+        return cls._make(status, [("content-type", content_type), *headers], to_json(obj))
 
     @classmethod
     def plain(
         cls, text: str, status: int = 200, *, headers: Sequence[tuple[str, str]] = ()
     ) -> HTTPResponse:
         """A ``text/plain; charset=utf-8`` response."""
-        return cls(
-            status,
-            headers=[("content-type", "text/plain; charset=utf-8"), *headers],
-            body=text.encode(),
+        return cls._make(
+            status, [("content-type", "text/plain; charset=utf-8"), *headers], text.encode()
         )
 
     def header(self, name: str) -> str | None:

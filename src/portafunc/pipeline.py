@@ -27,7 +27,6 @@ from .app import App, ExceptionHandler, Function
 from .context import Context, current
 from .errors import HTTPError, InvalidPayload
 from .http import HTTPRequest, HTTPResponse
-from .triggers import HTTPTrigger
 
 __all__ = [
     "deliver",
@@ -48,7 +47,7 @@ def handle_http(
     """Route ``request`` to its function and run it; never raises unless asked to."""
     if not app.started and not _started_or_500(app):
         return problem(HTTPError(500))
-    started = time.perf_counter()
+    started = time.perf_counter() if app.access_log else 0.0
     try:
         function, request._path_params = app.router.match(request._method, request._path)
     except HTTPError as exc:
@@ -56,11 +55,10 @@ def handle_http(
     token = _enter(function, ctx)
     response: HTTPResponse | None = None
     try:
-        args, kwargs = _arguments(function, request, ctx)
-        result = function.handler(*args, **kwargs)
+        result = _call(function, request, ctx)
         if function.binding.is_async:
             result = _aio.run(result)
-        response = encode(result, _status(function))
+        response = encode(result, function.status)
 
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
@@ -82,7 +80,7 @@ async def handle_http_async(
         except Exception:
             _logger.exception("a startup hook of %s failed", app.name)
             return problem(HTTPError(500))
-    started = time.perf_counter()
+    started = time.perf_counter() if app.access_log else 0.0
     try:
         function, request._path_params = app.router.match(request._method, request._path)
     except HTTPError as exc:
@@ -90,11 +88,10 @@ async def handle_http_async(
     token = _enter(function, ctx)
     response: HTTPResponse | None = None
     try:
-        args, kwargs = _arguments(function, request, ctx)
-        result = function.handler(*args, **kwargs)
+        result = _call(function, request, ctx)
         if function.binding.is_async:
             result = await result
-        response = encode(result, _status(function))
+        response = encode(result, function.status)
 
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
@@ -114,14 +111,14 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     """
     if not app.started:
         _start(app)
-    if not function.trigger.accepts(envelope):
+    trigger = function.trigger
+    if trigger.filters and not trigger.accepts(envelope):
         return None
-    started = time.perf_counter()
+    started = time.perf_counter() if app.access_log else 0.0
     token = _enter(function, ctx)
     status = "failed"
     try:
-        args, kwargs = _arguments(function, envelope, ctx)
-        result = function.handler(*args, **kwargs)
+        result = _call(function, envelope, ctx)
         if function.binding.is_async:
             result = _aio.run(result)
         status = "ok"
@@ -139,14 +136,14 @@ async def deliver_async(app: App, function: Function, envelope: Any, ctx: Contex
     """:func:`deliver` for callers already on an event loop."""
     if not app.started:
         await _start_async(app)
-    if not function.trigger.accepts(envelope):
+    trigger = function.trigger
+    if trigger.filters and not trigger.accepts(envelope):
         return None
-    started = time.perf_counter()
+    started = time.perf_counter() if app.access_log else 0.0
     token = _enter(function, ctx)
     status = "failed"
     try:
-        args, kwargs = _arguments(function, envelope, ctx)
-        result = function.handler(*args, **kwargs)
+        result = _call(function, envelope, ctx)
         if function.binding.is_async:
             result = await result
         status = "ok"
@@ -192,15 +189,14 @@ def encode(result: Any, status: int | None = None) -> HTTPResponse:
     if isinstance(result, HTTPResponse):
         return result
     if result is None:
-        return HTTPResponse(status or 204)
+        return HTTPResponse._make(status or 204, [], b"")
     if isinstance(result, str):
         return HTTPResponse.plain(result, status or 200)
     if isinstance(result, (bytes, bytearray, memoryview)):
         headers = [("content-type", "application/octet-stream")]
-        return HTTPResponse(status or 200, headers=headers, body=bytes(result))
-    return HTTPResponse(
-        status or 200, headers=[("content-type", "application/json")], body=to_json(result)
-    )
+        return HTTPResponse._make(status or 200, headers, bytes(result))
+    headers = [("content-type", "application/json")]
+    return HTTPResponse._make(status or 200, headers, to_json(result))
 
 
 def problem(error: HTTPError | InvalidPayload) -> HTTPResponse:
@@ -237,11 +233,14 @@ def _enter(function: Function, ctx: Context) -> Token[Context | None]:
     return current.set(ctx)
 
 
-def _arguments(function: Function, envelope: Any, ctx: Context) -> tuple[list[Any], dict[str, Any]]:
+def _call(function: Function, envelope: Any, ctx: Context) -> Any:
+    """Extract the handler's arguments from ``envelope`` and call it."""
     binding = function.binding
     args = [extract(envelope, ctx) for extract in binding.positional]
+    if not binding.keyword:
+        return function.handler(*args)
     kwargs = {name: extract(envelope, ctx) for name, extract in binding.keyword}
-    return args, kwargs
+    return function.handler(*args, **kwargs)
 
 
 def _failure(
@@ -275,11 +274,6 @@ def _exception_handler(app: App, exc: Exception) -> ExceptionHandler | None:
         if handler is not None or cls in (HTTPError, InvalidPayload):
             return handler
     return None
-
-
-def _status(function: Function) -> int | None:
-    trigger = function.trigger
-    return trigger.status if isinstance(trigger, HTTPTrigger) else None
 
 
 def _started_or_500(app: App) -> bool:

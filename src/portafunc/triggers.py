@@ -34,6 +34,8 @@ class Trigger:
     envelope: ClassVar[type]
     #: Triggers whose deliveries are messages that may be retried or batched.
     is_message: ClassVar[bool] = False
+    #: Triggers whose :meth:`accepts` may refuse a delivery (else it is not asked).
+    filters: ClassVar[bool] = False
 
     @property
     def resource(self) -> str:
@@ -105,6 +107,7 @@ class EventTrigger(Trigger):
     type: str
     kind = "event"
     envelope = Event
+    filters = True
 
     @property
     def resource(self) -> str:
@@ -122,6 +125,7 @@ class StorageTrigger(Trigger):
     suffix: str | None = None
     kind = "storage"
     envelope = StorageEvent
+    filters = True
 
     @property
     def resource(self) -> str:

@@ -32,6 +32,7 @@ from portafunc.triggers import (
     StorageTrigger,
     StreamTrigger,
     TopicTrigger,
+    Trigger,
 )
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -285,6 +286,25 @@ def test_function_records_where_it_was_declared() -> None:
     assert function.where.startswith(origin(handler))
     assert "'test_function_records_where_it_was_declared.<locals>.handler'" in function.where
     assert function.logger.name == "portafunc.shop.handler"
+
+
+def test_function_records_the_http_status_its_decorator_sets() -> None:
+    app = App("shop")
+
+    def created() -> None:
+        return None
+
+    def default() -> None:
+        return None
+
+    def consumed(msg: Message[Any]) -> None:
+        return None
+
+    app.post("/orders", status=201)(created)
+    app.get("/orders")(default)
+    app.queue("orders")(consumed)
+    statuses = [app.function(name).status for name in ("created", "default", "consumed")]
+    assert statuses == [201, None, None]
 
 
 def test_provider_options_are_stored_untouched() -> None:
@@ -647,3 +667,20 @@ def test_other_triggers_accept_every_delivery() -> None:
     assert TopicTrigger("t").accepts(message)
     assert StreamTrigger("s").accepts(message)
     assert ChangesTrigger("t").accepts(ChangeEvent(table="t", kind="insert", key={"id": 1}))
+
+
+@pytest.mark.parametrize(
+    "trigger",
+    [
+        HTTPTrigger,
+        QueueTrigger,
+        TopicTrigger,
+        StreamTrigger,
+        EventTrigger,
+        StorageTrigger,
+        ScheduleTrigger,
+        ChangesTrigger,
+    ],
+)
+def test_a_trigger_filters_exactly_when_it_overrides_accepts(trigger: type[Trigger]) -> None:
+    assert trigger.filters is (trigger.accepts is not Trigger.accepts)

@@ -70,6 +70,15 @@ def test_request_takes_ready_made_headers_and_query_as_is() -> None:
     assert request.query is query
 
 
+def test_request_wraps_raw_headers_and_query_once_when_first_read() -> None:
+    raw = {"X-A": "1"}
+    request = HTTPRequest("GET", "/", headers=raw, query="a=1")
+    assert request._headers is raw  # nothing built before a handler reads it
+    assert request.headers is request.headers
+    assert request.query is request.query
+    assert (request.headers["x-a"], request.query["a"]) == ("1", "1")
+
+
 def test_request_query_from_a_mapping() -> None:
     request = HTTPRequest("GET", "/", query={"a": ["1", "2"], "b": "3"})
     assert request.query.multi_items() == [("a", "1"), ("a", "2"), ("b", "3")]

@@ -241,6 +241,20 @@ def test_method_falls_back_to_a_template_when_the_static_route_lacks_it() -> Non
     assert router.match("POST", "/orders/new") == ("POST /orders/{id}", {"id": "new"})
 
 
+def test_method_falls_back_when_the_most_static_route_lacks_it() -> None:
+    router = _router(("GET", "/a/b/{x}"), ("POST", "/a/{y}/c"))
+    assert router.match("GET", "/a/b/c") == ("GET /a/b/{x}", {"x": "c"})
+    assert router.match("POST", "/a/b/c") == ("POST /a/{y}/c", {"y": "b"})
+    error = _error(router, "DELETE", "/a/b/c")
+    assert (error.status, error.headers) == (405, {"allow": "GET, HEAD, POST"})
+
+
+def test_a_path_without_a_leading_slash_matches_nothing() -> None:
+    router = _router(("GET", "/orders"), ("GET", "/{name}"), ("GET", "/{rest:path}"))
+    assert _error(router, "GET", "orders").status == 404
+    assert _error(router, "GET", "").status == 404
+
+
 def test_method_falls_back_from_parameter_to_greedy() -> None:
     router = _router(("GET", "/files/{name}"), ("DELETE", "/files/{path:path}"))
     assert router.match("DELETE", "/files/a") == ("DELETE /files/{path:path}", {"path": "a"})
