@@ -38,6 +38,8 @@ class Binding:
     positional: tuple[Extractor, ...]
     keyword: tuple[tuple[str, Extractor], ...]
     is_async: bool
+    #: The extractor of a handler's one and only parameter (the common case), else None.
+    only: Extractor | None = None
 
 
 class Decoder:
@@ -99,7 +101,8 @@ def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> B
             keyword.append((parameter.name, extractor))
         else:
             positional.append(extractor)
-    return Binding(tuple(positional), tuple(keyword), inspect.iscoroutinefunction(func))
+    only = positional[0] if len(positional) == 1 and not keyword else None
+    return Binding(tuple(positional), tuple(keyword), inspect.iscoroutinefunction(func), only)
 
 
 def _signature(func: Callable[..., Any], where: str) -> inspect.Signature:
@@ -177,8 +180,11 @@ def _envelope(annotation: Any) -> Extractor:
 
         return change
 
+    from_bytes, from_value = decoder.from_bytes, decoder.from_value
+
     def payload_envelope(envelope: Message[Any], ctx: Context) -> Message[Any]:
-        envelope._with_data(decoder.envelope(envelope))
+        body = envelope._body  # one frame less than decoder.envelope(): this is per message
+        envelope._with_data(from_value(envelope._value) if body is None else from_bytes(body))
         return envelope
 
     return payload_envelope

@@ -236,6 +236,9 @@ def _enter(function: Function, ctx: Context) -> Token[Context | None]:
 def _call(function: Function, envelope: Any, ctx: Context) -> Any:
     """Extract the handler's arguments from ``envelope`` and call it."""
     binding = function.binding
+    only = binding.only
+    if only is not None:
+        return function.handler(only(envelope, ctx))
     args = [extract(envelope, ctx) for extract in binding.positional]
     if not binding.keyword:
         return function.handler(*args)
