@@ -21,12 +21,12 @@ class Context:
 
     __slots__ = (
         "_deadline",
+        "_trace_id",
         "function",
         "invocation_id",
         "logger",
         "native",
         "provider",
-        "trace_id",
     )
 
     def __init__(
@@ -35,7 +35,7 @@ class Context:
         provider: str,
         function: str = "",
         invocation_id: str = "",
-        trace_id: str | None = None,
+        trace_id: str | Callable[[], str | None] | None = None,
         native: Any = None,
         remaining_time: Callable[[], float | None] | None = None,
         logger: logging.Logger | None = None,
@@ -43,10 +43,25 @@ class Context:
         self.provider = provider
         self.function = function
         self.invocation_id = invocation_id
-        self.trace_id = trace_id
+        self._trace_id = trace_id
         self.native = native
         self.logger = logger or _LOGGER
         self._deadline = remaining_time
+
+    @property
+    def trace_id(self) -> str | None:
+        """The invocation's trace id (X-Ray, W3C or Cloud Trace), or None.
+
+        Adapters may pass a function: it is called once, when the id is first read.
+        """
+        trace_id = self._trace_id
+        if callable(trace_id):
+            self._trace_id = trace_id = trace_id()
+        return trace_id
+
+    @trace_id.setter
+    def trace_id(self, value: str | None) -> None:
+        self._trace_id = value
 
     def remaining_time(self) -> float | None:
         """Seconds left before the platform stops this invocation, or None if unknown."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -247,3 +248,9 @@ def baseline_http() -> Callable[[dict[str, Any]], dict[str, Any]]:
 @pytest.fixture
 def baseline_message() -> Callable[[dict[str, Any]], Receipt]:
     return handwritten_message
+
+
+@pytest.fixture
+def models() -> SimpleNamespace:
+    """The model classes and business logic, for benchmarks that declare their own handlers."""
+    return SimpleNamespace(Order=Order, Receipt=Receipt, fulfil=fulfil)

@@ -1,5 +1,13 @@
-"""portafunc's AWS adapter."""
+"""portafunc's AWS adapter: run a portafunc app on AWS Lambda.
 
-__all__ = ["__version__"]
+::
+
+    handler = portafunc_aws.lambda_handler(app)
+"""
+
+from .handler import lambda_handler
+from .options import AWSOptions
+
+__all__ = ["AWSOptions", "__version__", "lambda_handler"]
 
 __version__ = "0.1.0"

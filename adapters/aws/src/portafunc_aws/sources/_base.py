@@ -1,0 +1,129 @@
+"""The contract every event source follows, and the parts they share.
+
+A source is a small object with a cheap, exclusive ``matches(event)`` check and an
+``invoke`` that translates the payload into the common model, runs the pipeline
+and translates the result back into what Lambda expects. ``handler.lambda_handler``
+walks the ordered list in ``sources/__init__.py`` once per event.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from portafunc import pipeline
+from portafunc.errors import PortafuncError, UnsupportedEvent
+
+from ..invocation import Functions, context_for
+
+if TYPE_CHECKING:
+    from portafunc.app import Function
+    from portafunc.context import Context
+    from portafunc.http import HTTPRequest, HTTPResponse
+
+__all__ = ["HTTPSource", "Job", "Source", "deliver_records", "translating"]
+
+_logger = logging.getLogger("portafunc.aws")
+Event = Mapping[str, Any]
+#: One record's work: translate it (may raise) into the function and envelope to deliver.
+Job = Callable[[], "tuple[Function, Any] | None"]
+
+
+class Source(Protocol):
+    """One Lambda event source."""
+
+    @property
+    def name(self) -> str:
+        """The source's short name, used in error messages."""
+        ...
+
+    def matches(self, event: Event) -> bool:
+        """Whether ``event`` comes from this source; true for exactly one source."""
+        ...
+
+    def invoke(self, functions: Functions, event: Event, lambda_context: Any) -> Any:
+        """Run the event through the app; return what Lambda expects back."""
+        ...
+
+
+class translating:  # used like a function: ``with translating("sqs"):``
+    """Turn a malformed payload's KeyError/TypeError/ValueError into UnsupportedEvent.
+
+    A class rather than a ``@contextmanager`` generator: it is entered on every
+    invocation, and this costs a fraction of a generator-based one.
+    """
+
+    __slots__ = ("source",)
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> None:
+        if exc is not None and not isinstance(exc, PortafuncError) and isinstance(exc, _MALFORMED):
+            message = f"malformed {self.source} payload ({type(exc).__name__}: {exc})"
+            raise UnsupportedEvent("aws", message) from exc
+
+
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+
+
+class HTTPSource:
+    """An HTTP event source: subclasses translate the request and the response."""
+
+    name: ClassVar[str]
+
+    def matches(self, event: Event) -> bool:
+        raise NotImplementedError
+
+    def request(self, event: Event) -> HTTPRequest:
+        raise NotImplementedError
+
+    def response(self, response: HTTPResponse, event: Event) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def invoke(self, functions: Functions, event: Event, lambda_context: Any) -> Any:
+        with translating(self.name):
+            request = self.request(event)
+        response = pipeline.handle_http(functions.app, request, context_for(lambda_context))
+        return self.response(response, event)
+
+
+def deliver_records(
+    functions: Functions, jobs: Sequence[tuple[str, Job]], ctx: Context, *, ordered: bool
+) -> list[str]:
+    """Deliver each record; return the ids of the failed ones.
+
+    A record that cannot be translated fails like one whose handler raised (it is
+    reported for redelivery, never dropped). With ``ordered`` the first failure
+    stops the batch: it and every later record are reported, none of them invoked.
+    A job returning None is acknowledged without a handler (e.g. an S3 test event).
+    """
+    failed: list[str] = []
+    for index, (item_id, job) in enumerate(jobs):
+        if _succeeds(functions, item_id, job, ctx):
+            continue
+        failed.append(item_id)
+        if ordered:
+            return failed + [later for later, _ in jobs[index + 1 :]]
+    return failed
+
+
+def _succeeds(functions: Functions, item_id: str, job: Job, ctx: Context) -> bool:
+    try:
+        work = job()
+    except Exception as exc:
+        _logger.error("record %s cannot be delivered: %s", item_id, exc)
+        return False
+    if work is None:
+        return True
+    try:
+        pipeline.deliver(functions.app, work[0], work[1], ctx)
+    except Exception:  # the pipeline has logged it
+        return False
+    return True
