@@ -21,6 +21,7 @@ from portafunc.errors import DeclarationError, NoSuchFunction, UnsupportedEvent
 from portafunc.triggers import ACTIONS
 from portafunc_aws import lambda_handler
 from portafunc_aws.matching import SOURCES, match
+from portafunc_aws.testing import http_v2_event
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "aws"
 SUPPORTED = sorted(
@@ -242,3 +243,35 @@ def test_every_supported_payload_runs_through_lambda_handler_to_a_handler(
         assert response["statusCode"] == 200
     elif isinstance(response, dict) and "batchItemFailures" in response:
         assert response["batchItemFailures"] == []
+
+
+def test_a_handler_pinned_to_an_http_function_serves_only_its_routes(
+    lambda_context: Any,
+) -> None:
+    app = App("shop")
+
+    @app.get("/orders/{order_id}")
+    def get_order(order_id: str) -> str:
+        return order_id
+
+    @app.get("/health")
+    def health() -> str:
+        return "ok"
+
+    handler = lambda_handler(app, "get_order")
+    assert handler(http_v2_event("GET", "/orders/7"), lambda_context)["body"] == "7"
+    assert handler(http_v2_event("GET", "/health"), lambda_context)["statusCode"] == 404
+    assert handler(http_v2_event("GET", "/nowhere"), lambda_context)["statusCode"] == 404
+    assert handler(http_v2_event("POST", "/orders/7"), lambda_context)["statusCode"] == 405
+
+
+def test_an_http_request_for_a_handler_pinned_to_a_queue_is_no_such_function(
+    lambda_context: Any,
+) -> None:
+    app = App("shop")
+
+    @app.queue("orders")
+    def consume(message: Message[Any]) -> None: ...
+
+    with pytest.raises(NoSuchFunction, match="queue function 'consume'"):
+        lambda_handler(app, "consume")(http_v2_event("GET", "/"), lambda_context)

@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from portafunc import pipeline
-from portafunc.errors import PortafuncError, UnsupportedEvent
+from portafunc.errors import HTTPError, NoSuchFunction, PortafuncError, UnsupportedEvent
 
 from ..invocation import Functions, context_for
 
 if TYPE_CHECKING:
-    from portafunc.app import Function
+    from portafunc.app import App, Function
     from portafunc.context import Context
     from portafunc.http import HTTPRequest, HTTPResponse
 
@@ -90,8 +90,24 @@ class HTTPSource:
     def invoke(self, functions: Functions, event: Event, lambda_context: Any) -> Any:
         with translating(self.name):
             request = self.request(event)
+        pinned = functions.pinned
+        if pinned is not None and not _serves(functions.app, pinned, request):
+            return self.response(pipeline.problem(HTTPError(404)), event)
         response = pipeline.handle_http(functions.app, request, context_for(lambda_context))
         return self.response(response, event)
+
+
+def _serves(app: App, pinned: Function, request: HTTPRequest) -> bool:
+    """Whether a handler pinned to ``pinned`` answers ``request`` (404 or 405 answer too)."""
+    if pinned.trigger.kind != "http":
+        raise NoSuchFunction(
+            f"an HTTP request, for the {pinned.trigger.kind} function {pinned.name!r}"
+        )
+    try:
+        target, _ = app.router.match(request.method, request.path)
+    except HTTPError:
+        return True  # the pipeline answers 404 or 405
+    return target is pinned
 
 
 def deliver_records(
