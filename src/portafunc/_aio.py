@@ -15,13 +15,16 @@ caller's ``contextvars`` context.
 
 from __future__ import annotations
 
-import asyncio
 import contextvars
 import os
 import threading
-from collections.abc import Coroutine
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+# asyncio and concurrent.futures are imported when the first coroutine runs: they
+# cost milliseconds of cold start that apps without async handlers never need.
+if TYPE_CHECKING:
+    import asyncio
+    from collections.abc import Coroutine
 
 __all__ = ["run"]
 
@@ -30,6 +33,8 @@ T = TypeVar("T")
 
 class _Runner:
     def __init__(self) -> None:
+        import asyncio
+
         self.loop = asyncio.new_event_loop()
         self.lock = threading.Lock()
         self.driving = False
@@ -73,6 +78,9 @@ class _Runner:
             await self.guest_left.wait()
 
     def _visit(self, coroutine: Coroutine[Any, Any, T], context: contextvars.Context) -> T:
+        import asyncio
+        from concurrent.futures import Future
+
         future: Future[T] = Future()
 
         def settle(task: asyncio.Task[T]) -> None:
@@ -117,6 +125,9 @@ if hasattr(os, "register_at_fork"):
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
     """Run ``coroutine`` to completion on the process loop, from any thread."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
     runner = _runner if _runner is not None else _get_runner()
     context = contextvars.copy_context()
     if asyncio._get_running_loop() is None:

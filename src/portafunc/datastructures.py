@@ -7,7 +7,6 @@ pairs or a raw query string); nothing is indexed until a handler first reads it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl
 
 __all__ = ["Headers", "MultiDict", "QueryParams", "parse_cookies"]
@@ -128,6 +127,8 @@ def parse_cookies(header_values: Iterable[str]) -> dict[str, str]:
 
 def _unquote(value: str) -> str:
     if len(value) >= 2 and value[0] == value[-1] == '"':
+        from http.cookies import SimpleCookie  # rare: quoted values only
+
         parsed = SimpleCookie()
         parsed.load(f"c={value}")
         morsel = parsed.get("c")

@@ -12,7 +12,6 @@ decode → bind → call → encode, the same on every provider:
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import time
@@ -307,6 +306,8 @@ def _start(app: App) -> None:
 
 
 async def _start_async(app: App) -> None:
+    import asyncio  # not at module level: most apps never run on a loop (cold start)
+
     # The lock is never waited for on the loop: a task holding it may be awaiting a hook.
     while not app.started:
         if not app.start_lock.acquire(blocking=False):
