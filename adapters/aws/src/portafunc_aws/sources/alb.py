@@ -22,6 +22,7 @@ Follows "Lambda functions as targets" in the Elastic Load Balancing guide and
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
@@ -55,16 +56,16 @@ class ALB(HTTPSource):
         return isinstance(context, Mapping) and "elb" in context and "httpMethod" in event
 
     def request(self, event: Mapping[str, Any]) -> HTTPRequest:
-        headers = Headers(first_present(event, "multiValueHeaders", "headers"))
+        raw_headers = first_present(event, "multiValueHeaders", "headers")
         query = first_present(event, "multiValueQueryStringParameters", "queryStringParameters")
         return HTTPRequest(
             text(event["httpMethod"], "httpMethod"),
             request_path(text(event["path"], "path")),
-            headers=headers,
+            headers=Headers(raw_headers),  # indexed only if a handler reads it
             query=_decoded(query) if query else None,
             body=body_bytes(event.get("body"), event.get("isBase64Encoded")),
-            client_ip=client_address(headers.getlist("x-forwarded-for")),
-            request_id=headers.get("x-amzn-trace-id", ""),
+            client_ip=client_address(_header(raw_headers, "x-forwarded-for")),
+            request_id=next(iter(_header(raw_headers, "x-amzn-trace-id")), ""),
             provider="aws",
             raw=event,
         )
@@ -94,6 +95,19 @@ def _decoded(query: Mapping[str, Any]) -> list[tuple[str, str]]:
     return pairs
 
 
+def _header(headers: Mapping[str, Any] | None, name: str) -> list[str]:
+    """Every value of one header straight from the event (ALB sends lower-case names)."""
+    if not headers:
+        return []
+    value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)]
+
+
+@lru_cache(maxsize=64)
 def _description(status: int) -> str:
     """``"200 OK"``: the status code and its RFC 9110 reason phrase."""
     try:
