@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from functools import partial
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from portafunc import pipeline
 from portafunc.errors import HTTPError, NoSuchFunction, PortafuncError, UnsupportedEvent
@@ -22,9 +23,10 @@ if TYPE_CHECKING:
     from portafunc.context import Context
     from portafunc.http import HTTPRequest, HTTPResponse
 
-__all__ = ["HTTPSource", "Job", "Source", "deliver_records", "translating"]
+__all__ = ["HTTPSource", "Job", "Source", "deliver_records", "record_jobs", "translating"]
 
 _logger = logging.getLogger("portafunc.aws")
+R = TypeVar("R")
 Event = Mapping[str, Any]
 #: One record's work: translate it (may raise) into the function and envelope to deliver.
 Job = Callable[[], "tuple[Function, Any] | None"]
@@ -108,6 +110,22 @@ def _serves(app: App, pinned: Function, request: HTTPRequest) -> bool:
     except HTTPError:
         return True  # the pipeline answers 404 or 405
     return target is pinned
+
+
+def record_jobs(
+    records: Sequence[Mapping[str, Any]],
+    route_for: Callable[[str], R],
+    sequence_of: Callable[[Mapping[str, Any]], str],
+    work: Callable[[R, Mapping[str, Any]], tuple[Function, Any]],
+) -> list[tuple[str, Job]]:
+    """A job per stream record, each routed once per source ARN (Kinesis, DynamoDB)."""
+    routes: dict[str, R] = {}
+    jobs: list[tuple[str, Job]] = []
+    for record in records:
+        arn = record["eventSourceARN"]
+        route = routes[arn] if arn in routes else routes.setdefault(arn, route_for(arn))
+        jobs.append((sequence_of(record), partial(work, route, record)))
+    return jobs
 
 
 def deliver_records(

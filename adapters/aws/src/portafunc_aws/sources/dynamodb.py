@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from portafunc.events import ChangeEvent, ChangeKind
 
 from ..invocation import context_for, name_from_arn
-from ._base import Job, deliver_records, translating
+from ._base import deliver_records, record_jobs, translating
 from ._dynamodb_json import item
 
 if TYPE_CHECKING:
@@ -59,20 +59,13 @@ class DynamoDBStreams:
         self, functions: Functions, event: Mapping[str, Any], lambda_context: Any
     ) -> dict[str, Any]:
         with translating(self.name):
-            jobs = _jobs(functions, event["Records"])
+            jobs = record_jobs(event["Records"], partial(_route, functions), _sequence, _change)
         failed = deliver_records(functions, jobs, context_for(lambda_context), ordered=True)
         return ordered_response(event, failed)
 
 
-def _jobs(functions: Functions, records: list[Any]) -> list[tuple[str, Job]]:
-    routes: dict[str, Route] = {}
-    jobs: list[tuple[str, Job]] = []
-    for record in records:
-        arn = record["eventSourceARN"]
-        route = routes.get(arn) or routes.setdefault(arn, _route(functions, arn))
-        sequence = text(record["dynamodb"]["SequenceNumber"])
-        jobs.append((sequence, partial(_change, route, record)))
-    return jobs
+def _sequence(record: Mapping[str, Any]) -> str:
+    return text(record["dynamodb"]["SequenceNumber"])
 
 
 def _route(functions: Functions, arn: str) -> Route:

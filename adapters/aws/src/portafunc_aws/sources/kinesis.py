@@ -34,7 +34,7 @@ from portafunc.errors import NoSuchFunction
 from portafunc.events import ChangeEvent, Message
 
 from ..invocation import context_for, name_from_arn
-from ._base import Job, deliver_records, translating
+from ._base import deliver_records, record_jobs, translating
 from .dynamodb import change_event, ordered_response, records_match, text
 
 if TYPE_CHECKING:
@@ -60,20 +60,15 @@ class Kinesis:
         self, functions: Functions, event: Mapping[str, Any], lambda_context: Any
     ) -> dict[str, Any]:
         with translating(self.name):
-            jobs = _jobs(functions, event["Records"])
+            jobs = record_jobs(
+                event["Records"], partial(_route, functions), _sequence, _deliverable
+            )
         failed = deliver_records(functions, jobs, context_for(lambda_context), ordered=True)
         return ordered_response(event, failed)
 
 
-def _jobs(functions: Functions, records: list[Any]) -> list[tuple[str, Job]]:
-    routes: dict[str, Route] = {}
-    jobs: list[tuple[str, Job]] = []
-    for record in records:
-        arn = record["eventSourceARN"]
-        route = routes.get(arn) or routes.setdefault(arn, _route(functions, arn))
-        sequence = text(record["kinesis"]["sequenceNumber"])
-        jobs.append((sequence, partial(_deliverable, route, record)))
-    return jobs
+def _sequence(record: Mapping[str, Any]) -> str:
+    return text(record["kinesis"]["sequenceNumber"])
 
 
 def _route(functions: Functions, arn: str) -> Route:
