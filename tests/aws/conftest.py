@@ -1,23 +1,17 @@
-"""Shared fixtures for the AWS adapter tests: corpus payloads, a Lambda context, and
-the common-model envelopes rendered as JSON for golden files."""
+"""Fixtures of the AWS adapter tests: corpus payloads and a Lambda context (the shared
+``as_json`` and ``golden`` fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from portafunc import ChangeEvent, Event, HTTPRequest, Message, ScheduleEvent, StorageEvent
-
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "aws"
-GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 @dataclass
@@ -38,53 +32,6 @@ def load(relative: str) -> dict[str, Any]:
     return data
 
 
-def render(envelope: Any) -> dict[str, Any]:
-    """What a handler sees of ``envelope``, as JSON-able data (bytes as base64)."""
-    if isinstance(envelope, HTTPRequest):
-        return {
-            "method": envelope.method,
-            "path": envelope.path,
-            "query": envelope.query.multi_items(),
-            "headers": envelope.headers.multi_items(),
-            "cookies": dict(envelope.cookies),
-            "body": _bytes(envelope.body),
-            "client_ip": envelope.client_ip,
-            "request_id": envelope.request_id,
-            "identity": _plain(envelope.identity),
-        }
-    fields: dict[type, tuple[str, ...]] = {
-        Message: ("id", "body", "attributes", "source", "time", "attempt", "partition_key"),
-        Event: ("id", "source", "type", "subject", "time", "data"),
-        StorageEvent: ("bucket", "key", "action", "size", "etag", "content_type", "time"),
-        ScheduleEvent: ("schedule", "time", "past_due"),
-        ChangeEvent: ("table", "kind", "key", "old", "new", "time"),
-    }
-    names = next(v for k, v in fields.items() if isinstance(envelope, k))
-    rendered = {name: _plain(getattr(envelope, name)) for name in names}
-    return {"envelope": type(envelope).__name__, "provider": envelope.provider, **rendered}
-
-
-def _bytes(value: bytes) -> str:
-    try:
-        return value.decode("utf-8")
-    except UnicodeDecodeError:
-        return "base64:" + base64.b64encode(value).decode()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return _bytes(value)
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [_plain(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
-
-
 @pytest.fixture
 def lambda_context() -> LambdaContext:
     return LambdaContext()
@@ -93,28 +40,3 @@ def lambda_context() -> LambdaContext:
 @pytest.fixture
 def payload() -> Callable[[str], dict[str, Any]]:
     return load
-
-
-@pytest.fixture
-def as_json() -> Callable[[Any], dict[str, Any]]:
-    return render
-
-
-def check_golden(name: str, data: Any) -> None:
-    """Compare ``data`` with ``golden/<name>.json``.
-
-    ``PORTAFUNC_UPDATE_GOLDEN=1`` writes the file instead (review the diff before
-    committing it).
-    """
-    path = GOLDEN / f"{name}.json"
-    text = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    if os.environ.get("PORTAFUNC_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    assert path.exists(), f"no golden file {path}; write it with PORTAFUNC_UPDATE_GOLDEN=1"
-    assert json.loads(path.read_text(encoding="utf-8")) == json.loads(text)
-
-
-@pytest.fixture
-def golden() -> Callable[[str, Any], None]:
-    return check_golden
