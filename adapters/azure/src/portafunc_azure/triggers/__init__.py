@@ -1,0 +1,1 @@
+"""One module per Azure trigger binding; ``portafunc_azure.adapter`` maps functions to them."""
