@@ -1,0 +1,1 @@
+"""One module per CloudEvent source; ``portafunc_gcp.entry`` maps trigger kinds to them."""
