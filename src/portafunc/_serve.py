@@ -29,22 +29,21 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO, TypeVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
 from . import log, pipeline
-from ._time import to_datetime
-from .app import App, Function
+from ._devpayloads import envelope_for
+from .app import App
 from .context import Context
 from .errors import HTTPError, InvalidPayload, PortafuncError
-from .events import Action, ChangeEvent, ChangeKind, Event, Message, ScheduleEvent, StorageEvent
 from .http import HTTPRequest, HTTPResponse
 
 __all__ = ["DELIVER_PATH", "DevServer", "make_server", "serve"]
@@ -229,7 +228,7 @@ def _deliver(
         error = HTTPError(404, f"app {app.name!r} has no non-HTTP function named {name!r}")
         return _not_ok(pipeline.problem(error))
     try:
-        envelope = _BUILDERS[function.trigger.kind](function, body, query)
+        envelope = envelope_for(function, body, query)
         result = pipeline.deliver(app, function, envelope, ctx)
     except InvalidPayload as exc:
         return _not_ok(pipeline.problem(exc))
@@ -247,83 +246,6 @@ def _deliver(
 def _not_ok(problem: HTTPResponse) -> HTTPResponse:
     problem.body = to_json({"ok": False, **json.loads(problem.body)})
     return problem
-
-
-class _StorageBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    key: str
-    bucket: str | None = None
-    action: Action = "created"
-    size: int | None = None
-    etag: str | None = None
-    content_type: str | None = None
-    time: datetime | None = None
-
-
-class _ChangeBody(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    kind: ChangeKind
-    key: dict[str, Any]
-    old: Any = None
-    new: Any = None
-    time: datetime | None = None
-
-
-def _message(function: Function, body: bytes, query: str) -> Message[Any]:
-    return Message(
-        id=uuid.uuid4().hex, body=body, attributes=dict(parse_qsl(query)),
-        source=function.trigger.resource, time=_now(), attempt=1,
-    )  # fmt: skip
-
-
-def _event(function: Function, body: bytes, query: str) -> Event[Any]:
-    return Event(
-        id=uuid.uuid4().hex, source="portafunc.serve", type=function.trigger.resource,
-        body=body, time=_now(),
-    )  # fmt: skip
-
-
-def _storage(function: Function, body: bytes, query: str) -> StorageEvent:
-    fields = _parse(_StorageBody, body)
-    return StorageEvent(
-        bucket=fields.bucket or function.trigger.resource, key=fields.key, action=fields.action,
-        size=fields.size, etag=fields.etag, content_type=fields.content_type,
-        time=to_datetime(fields.time) or _now(), raw=json.loads(body),
-    )  # fmt: skip
-
-
-def _schedule(function: Function, body: bytes, query: str) -> ScheduleEvent:
-    return ScheduleEvent(schedule=function.name, time=_now())
-
-
-def _change(function: Function, body: bytes, query: str) -> ChangeEvent[Any]:
-    fields = _parse(_ChangeBody, body)
-    return ChangeEvent(
-        table=function.trigger.resource, kind=fields.kind, key=fields.key, old=fields.old,
-        new=fields.new, time=to_datetime(fields.time) or _now(), raw=json.loads(body),
-    )  # fmt: skip
-
-
-_BUILDERS: dict[str, Callable[[Function, bytes, str], Any]] = {
-    "queue": _message,
-    "topic": _message,
-    "stream": _message,
-    "event": _event,
-    "storage": _storage,
-    "schedule": _schedule,
-    "changes": _change,
-}
-
-
-def _parse(model: type[M], body: bytes) -> M:
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False, include_context=False)
-        malformed = any(error["type"] == "json_invalid" for error in errors)
-        reason = "malformed JSON" if malformed else f"{exc.error_count()} validation error(s)"
-        located = [{**error, "loc": ("body", *error["loc"])} for error in errors]
-        raise InvalidPayload(reason, errors=located, malformed=malformed) from None
 
 
 # -- helpers ------------------------------------------------------------------------------
