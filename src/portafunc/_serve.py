@@ -31,12 +31,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, TextIO, TypeVar
+from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
-from pydantic import BaseModel
 from pydantic_core import PydanticSerializationError, to_json
 
 from . import log, pipeline
@@ -53,7 +51,6 @@ _logger = logging.getLogger("portafunc.serve")
 _JSON = [("content-type", "application/json")]
 _BREAKS = frozenset("\r\n")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
-M = TypeVar("M", bound=BaseModel)
 
 
 class DevServer(ThreadingHTTPServer):
@@ -258,10 +255,6 @@ def _split_target(target: str) -> tuple[str, str]:
         target = f"{parts.path or '/'}?{parts.query}"
     path, _, query = target.partition("?")
     return unquote(path), query
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _interrupt(signum: int, frame: object) -> None:
