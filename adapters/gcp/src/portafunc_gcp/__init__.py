@@ -1,5 +1,13 @@
-"""portafunc's GCP adapter."""
+"""portafunc's GCP adapter: run a portafunc app on Cloud Functions and Cloud Run
+with functions-framework.
 
-__all__ = ["__version__"]
+In ``main.py``::
+
+    globals().update(portafunc_gcp.entry_points(shop.app))
+"""
+
+from .entry import entry_points
+
+__all__ = ["__version__", "entry_points"]
 
 __version__ = "0.1.0"
