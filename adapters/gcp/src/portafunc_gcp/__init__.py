@@ -7,7 +7,8 @@ In ``main.py``::
 """
 
 from .entry import entry_points
+from .options import GCPOptions
 
-__all__ = ["__version__", "entry_points"]
+__all__ = ["GCPOptions", "__version__", "entry_points"]
 
 __version__ = "0.1.0"

@@ -49,6 +49,7 @@ from portafunc.triggers import HTTPTrigger
 
 from .http import flask_response, http_request
 from .invocation import context_for
+from .options import validate
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
@@ -77,8 +78,11 @@ SOURCES: dict[str, str] = {
 def entry_points(app: App) -> dict[str, Entry]:
     """``{entry name: function}`` for ``app``, each registered with functions-framework.
 
-    Raises DeclarationError when two entries would share a name.
+    Raises DeclarationError when two entries would share a name, or for unknown ``gcp=``
+    options.
     """
+    for declared in app.functions.values():
+        validate(declared)
     entries: dict[str, Entry] = {}
     http = [f for f in app.functions.values() if f.trigger.kind == "http"]
     if http and app.name in app.functions:
