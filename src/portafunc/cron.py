@@ -40,11 +40,13 @@ Normalisation, and the decisions behind it:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING
+from types import MappingProxyType
+from typing import TYPE_CHECKING, NamedTuple
 
-from portafunc.errors import UnsupportedSchedule
+from ._value import Value
+from .errors import UnsupportedSchedule
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -76,15 +78,14 @@ _EITHER_DAY: Mapping[str, str] = {
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-@dataclass(frozen=True, slots=True)
-class _Spec:
+class _Spec(NamedTuple):
     """What one field accepts: ``low``-``high`` as written, ``low``-``last`` once normalised."""
 
     name: str
     low: int
     high: int
     last: int
-    names: Mapping[str, int] = field(default_factory=dict)
+    names: Mapping[str, int] = MappingProxyType({})
     noun: str = ""
 
     def canonical(self, value: int) -> int:
@@ -100,8 +101,7 @@ _SPECS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CronField:
+class CronField(Value):
     """One field of a schedule.
 
     ``text`` is the field normalised (see the module docstring), ``values`` every value
@@ -109,21 +109,43 @@ class CronField:
     allows every value, in which case ``text`` is ``*``.
     """
 
+    __slots__ = ("restricted", "text", "values")
     text: str
     values: frozenset[int]
     restricted: bool
 
+    def __init__(self, text: str, values: frozenset[int], restricted: bool) -> None:
+        self._init(text=text, values=values, restricted=restricted)
 
-@dataclass(frozen=True, slots=True)
-class Cron:
+
+class Cron(Value):
     """A parsed 5-field Unix cron schedule, in UTC."""
 
+    __slots__ = ("day_of_month", "day_of_week", "expression", "hour", "minute", "month")
     expression: str
     minute: CronField
     hour: CronField
     day_of_month: CronField
     month: CronField
     day_of_week: CronField
+
+    def __init__(
+        self,
+        expression: str,
+        minute: CronField,
+        hour: CronField,
+        day_of_month: CronField,
+        month: CronField,
+        day_of_week: CronField,
+    ) -> None:
+        self._init(
+            expression=expression,
+            minute=minute,
+            hour=hour,
+            day_of_month=day_of_month,
+            month=month,
+            day_of_week=day_of_week,
+        )
 
     @property
     def fields(self) -> tuple[CronField, CronField, CronField, CronField, CronField]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from ._value import Value
 from .events import ChangeEvent, Event, Message, ScheduleEvent, StorageEvent
 from .http import HTTPRequest
 
@@ -28,8 +28,8 @@ __all__ = [
 ACTIONS: tuple[Action, ...] = ("created", "deleted", "archived", "restored", "metadata_updated")
 
 
-@dataclass(frozen=True)
-class Trigger:
+class Trigger(Value):
+    __slots__ = ()
     kind: ClassVar[str]
     envelope: ClassVar[type]
     #: Triggers whose deliveries are messages that may be retried or batched.
@@ -50,11 +50,15 @@ class Trigger:
         return f"{self.kind} {self.resource}".strip()
 
 
-@dataclass(frozen=True)
 class HTTPTrigger(Trigger):
+    __slots__ = ("methods", "path", "status")
     methods: tuple[str, ...]
     path: str
-    status: int | None = None
+    status: int | None
+
+    def __init__(self, methods: tuple[str, ...], path: str, status: int | None = None) -> None:
+        self._init(methods=methods, path=path, status=status)
+
     kind = "http"
     envelope = HTTPRequest
 
@@ -66,9 +70,13 @@ class HTTPTrigger(Trigger):
         return f"http {','.join(self.methods)} {self.path}"
 
 
-@dataclass(frozen=True)
 class QueueTrigger(Trigger):
+    __slots__ = ("queue",)
     queue: str
+
+    def __init__(self, queue: str) -> None:
+        self._init(queue=queue)
+
     kind = "queue"
     envelope = Message
     is_message = True
@@ -78,9 +86,13 @@ class QueueTrigger(Trigger):
         return self.queue
 
 
-@dataclass(frozen=True)
 class TopicTrigger(Trigger):
+    __slots__ = ("topic",)
     topic: str
+
+    def __init__(self, topic: str) -> None:
+        self._init(topic=topic)
+
     kind = "topic"
     envelope = Message
     is_message = True
@@ -90,9 +102,13 @@ class TopicTrigger(Trigger):
         return self.topic
 
 
-@dataclass(frozen=True)
 class StreamTrigger(Trigger):
+    __slots__ = ("stream",)
     stream: str
+
+    def __init__(self, stream: str) -> None:
+        self._init(stream=stream)
+
     kind = "stream"
     envelope = Message
     is_message = True
@@ -102,9 +118,13 @@ class StreamTrigger(Trigger):
         return self.stream
 
 
-@dataclass(frozen=True)
 class EventTrigger(Trigger):
+    __slots__ = ("type",)
     type: str
+
+    def __init__(self, type: str) -> None:
+        self._init(type=type)
+
     kind = "event"
     envelope = Event
     filters = True
@@ -117,12 +137,22 @@ class EventTrigger(Trigger):
         return isinstance(envelope, Event) and envelope.type == self.type
 
 
-@dataclass(frozen=True)
 class StorageTrigger(Trigger):
+    __slots__ = ("bucket", "events", "prefix", "suffix")
     bucket: str
-    events: tuple[Action, ...] = ("created",)
-    prefix: str | None = None
-    suffix: str | None = None
+    events: tuple[Action, ...]
+    prefix: str | None
+    suffix: str | None
+
+    def __init__(
+        self,
+        bucket: str,
+        events: tuple[Action, ...] = ("created",),
+        prefix: str | None = None,
+        suffix: str | None = None,
+    ) -> None:
+        self._init(bucket=bucket, events=events, prefix=prefix, suffix=suffix)
+
     kind = "storage"
     envelope = StorageEvent
     filters = True
@@ -143,9 +173,13 @@ class StorageTrigger(Trigger):
         return f"storage {self.bucket} ({', '.join(self.events)})"
 
 
-@dataclass(frozen=True)
 class ScheduleTrigger(Trigger):
+    __slots__ = ("cron",)
     cron: Cron
+
+    def __init__(self, cron: Cron) -> None:
+        self._init(cron=cron)
+
     kind = "schedule"
     envelope = ScheduleEvent
 
@@ -154,9 +188,13 @@ class ScheduleTrigger(Trigger):
         return self.cron.unix()
 
 
-@dataclass(frozen=True)
 class ChangesTrigger(Trigger):
+    __slots__ = ("table",)
     table: str
+
+    def __init__(self, table: str) -> None:
+        self._init(table=table)
+
     kind = "changes"
     envelope = ChangeEvent
     is_message = True
