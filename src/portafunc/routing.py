@@ -8,9 +8,9 @@ answers HEAD (the server or provider drops the body) unless the path declares HE
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from ._value import Value
 from .errors import DeclarationError, HTTPError
 
 if TYPE_CHECKING:
@@ -22,13 +22,18 @@ T = TypeVar("T")
 _PARAM = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)(:path)?\}")
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(Value):
     """A parsed path template: its segments and ``(name, greedy)`` parameters."""
 
+    __slots__ = ("params", "path", "segments")
     path: str
     segments: tuple[str | None, ...]  # None marks a parameter segment
     params: tuple[tuple[str, bool], ...]
+
+    def __init__(
+        self, path: str, segments: tuple[str | None, ...], params: tuple[tuple[str, bool], ...]
+    ) -> None:
+        self._init(path=path, segments=segments, params=params)
 
     @property
     def is_static(self) -> bool:
@@ -79,18 +84,24 @@ def parse_template(path: str) -> Template:
     return Template(path, tuple(segments), tuple(params))
 
 
-@dataclass
 class _Route(Generic[T]):
-    target: T
-    names: tuple[str, ...]
+    __slots__ = ("names", "target")
+
+    def __init__(self, target: T, names: tuple[str, ...]) -> None:
+        self.target = target
+        self.names = names
 
 
-@dataclass
 class _Node(Generic[T]):
-    static: dict[str, _Node[T]] = field(default_factory=dict)
-    param: _Node[T] | None = None
-    greedy: dict[str, _Route[T]] = field(default_factory=dict)
-    methods: dict[str, _Route[T]] = field(default_factory=dict)
+    """One segment position: static children, a parameter child, and route tables."""
+
+    __slots__ = ("greedy", "methods", "param", "static")
+
+    def __init__(self) -> None:
+        self.static: dict[str, _Node[T]] = {}
+        self.param: _Node[T] | None = None
+        self.greedy: dict[str, _Route[T]] = {}
+        self.methods: dict[str, _Route[T]] = {}
 
 
 class Router(Generic[T]):
