@@ -147,9 +147,9 @@ def test_keeps_the_expression_as_given() -> None:
 def test_results_are_frozen_and_slotted() -> None:
     cron = parse("* * * * *")
     with pytest.raises(dataclasses.FrozenInstanceError):
-        cron.minute = cron.hour  # type: ignore[misc]
+        cron.minute = cron.hour
     with pytest.raises(dataclasses.FrozenInstanceError):
-        cron.minute.text = "5"  # type: ignore[misc]
+        cron.minute.text = "5"
     assert not hasattr(cron, "__dict__")
     assert not hasattr(cron.minute, "__dict__")
     assert isinstance(cron, Cron)
