@@ -4,6 +4,10 @@ The attribute defaults to ``app``. A file is imported under a fresh module name 
 its directory on ``sys.path``, so its sibling imports work; a module name is imported
 with the current directory on ``sys.path``, as ``python -m`` would. Every failure is
 a :class:`PortafuncError` whose message says what is wrong.
+
+:func:`source_of` says, without importing anything, which directory holds the app's
+source (what ``build`` copies and ``serve --reload`` watches) and how a copy of it
+imports the app.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ import importlib.util
 import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
 from .app import App
 from .errors import PortafuncError
 
-__all__ = ["load_app"]
+__all__ = ["Source", "load_app", "source_of"]
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")
 _NOT_WORD = re.compile(r"\W")
@@ -39,6 +44,43 @@ def load_app(spec: str) -> App:
     else:
         raise PortafuncError(f"{target!r} is neither a .py file nor a module name ({_FORMS})")
     return _app_attribute(module, target, attribute)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an app's source lives.
+
+    ``directory`` is copied to ``prefix`` inside a project (``""``: its root; a package
+    name for ``package.module:app``), where ``app_spec`` (``module:attribute``) imports it.
+    """
+
+    directory: Path
+    prefix: str
+    app_spec: str
+
+
+def source_of(spec: str) -> Source:
+    """The source of the app ``spec`` names: the directory holding its module file, or
+    the top-level package's directory; PortafuncError if there is none."""
+    target, attribute = _split(spec)
+    if _is_file(target):
+        path = Path(target).resolve()
+        if not path.is_file():
+            raise PortafuncError(f"file {str(path)!r} not found")
+        return Source(path.parent, "", f"{path.stem}:{attribute}")
+    if not _DOTTED.fullmatch(target):
+        raise PortafuncError(f"{target!r} is neither a .py file nor a module name ({_FORMS})")
+    top = target.partition(".")[0]
+    _prepend_path(os.getcwd())
+    found = importlib.util.find_spec(top)  # a top-level name: nothing is executed
+    if found is None:
+        raise PortafuncError(f"module {top!r} not found")
+    if found.submodule_search_locations:
+        package = Path(next(iter(found.submodule_search_locations))).resolve()
+        return Source(package, top, f"{target}:{attribute}")
+    if found.origin is None or not found.origin.endswith(".py"):
+        raise PortafuncError(f"module {top!r} has no Python source file")
+    return Source(Path(found.origin).resolve().parent, "", f"{target}:{attribute}")
 
 
 def _split(spec: str) -> tuple[str, str]:

@@ -1,17 +1,16 @@
 """The local development server behind ``portafunc serve``.
 
 Each HTTP request becomes an :class:`HTTPRequest` and runs through
-:func:`portafunc.pipeline.handle_http`, the pipeline every adapter runs. One path is
-reserved: ``POST /_portafunc/functions/{name}`` delivers its body to the non-HTTP
-function ``name`` through :func:`portafunc.pipeline.deliver` and answers
-``{"ok": true, "result": ...}``, or problem JSON with ``"ok": false``. The body is:
+:func:`portafunc.pipeline.handle_http`, the pipeline every adapter runs, or, with a
+provider (``serve --provider aws``), through that provider's ``http_handler``, which
+turns it into the provider's own payload and back. Paths under ``/_portafunc/`` are
+reserved (see :mod:`portafunc._endpoints`): ``POST /_portafunc/functions/{name}``
+delivers plain JSON to a non-HTTP function, ``POST /_portafunc/events`` replays a raw
+provider payload. With ``schedules`` a :class:`~portafunc._schedules.Scheduler` fires
+the schedule functions on their cron while the server runs.
 
-- queue, topic, stream, event: the message or event data (JSON, or raw bytes for a
-  ``bytes``/``str`` payload); for messages, query parameters become attributes;
-- storage: a JSON object of :class:`StorageEvent` fields (``key`` required,
-  ``bucket`` defaults to the trigger's bucket, ``action`` to ``"created"``);
-- changes: a JSON object with ``kind``, ``key``, ``old``, ``new`` (and ``time``);
-- schedule: ignored; the event's ``schedule`` is the function's name, ``time`` now.
+Every request is logged once, when answered, with its status and duration: ``GET
+/hello 200 1.2ms``, or ``deliver ship 200 1.2ms`` for a delivery.
 
 Tests start a server with ``make_server(app, "127.0.0.1", 0)`` and
 ``serve_forever()`` in a thread; ``portafunc serve`` calls :func:`serve`.
@@ -19,47 +18,59 @@ Tests start a server with ``make_server(app, "127.0.0.1", 0)`` and
 
 from __future__ import annotations
 
-import json
 import logging
 import re
-import signal
 import socket
 import socketserver
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
 from urllib.parse import unquote, urlsplit
 
-from pydantic_core import PydanticSerializationError, to_json
-
-from . import log, pipeline
-from ._devpayloads import envelope_for
+from . import _endpoints, log, pipeline
+from ._endpoints import DELIVER_PATH, EVENTS_PATH, EventHandler
+from ._schedules import Scheduler
+from ._signals import stop_on_signals
 from .app import App
 from .context import Context
-from .errors import HTTPError, InvalidPayload, PortafuncError
+from .errors import HTTPError, PortafuncError
 from .http import HTTPRequest, HTTPResponse
+from .providers import Provider
 
-__all__ = ["DELIVER_PATH", "DevServer", "make_server", "serve"]
+__all__ = ["DELIVER_PATH", "EVENTS_PATH", "DevServer", "Options", "make_server", "serve"]
 
-DELIVER_PATH = "/_portafunc/functions/"
 _logger = logging.getLogger("portafunc.serve")
-_JSON = [("content-type", "application/json")]
 _BREAKS = frozenset("\r\n")
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
+@dataclass(frozen=True)
+class Options:
+    """How to serve: through which provider (None: the pipeline directly), with which
+    options for its ``http_handler``, and whether to fire schedules."""
+
+    provider: Provider | None = None
+    provider_options: dict[str, str] = field(default_factory=dict)
+    schedules: bool = False
+
+
 class DevServer(ThreadingHTTPServer):
-    """A threaded HTTP server running one :class:`App`."""
+    """A threaded HTTP server running one :class:`App`, directly or through a provider."""
 
     daemon_threads = True
 
-    def __init__(self, app: App, address: tuple[str, int]) -> None:
+    def __init__(self, app: App, address: tuple[str, int], options: Options) -> None:
         self.app = app
+        self.provider = options.provider.name if options.provider else "local"
+        self.http: Callable[[HTTPRequest], HTTPResponse] | None = None
+        self.events: EventHandler | None = None
+        if options.provider is not None:
+            self.http = options.provider.http_handler(app, options.provider_options)
+            self.events = options.provider.event_handler(app)
         super().__init__(address, _Handler)
 
     def server_bind(self) -> None:
@@ -85,27 +96,43 @@ class _DevServer6(DevServer):
     address_family = socket.AF_INET6
 
 
-def make_server(app: App, host: str = "127.0.0.1", port: int = 8080) -> DevServer:
+def make_server(
+    app: App, host: str = "127.0.0.1", port: int = 8080, options: Options | None = None
+) -> DevServer:
     """A bound, not yet serving, server for ``app``; ``port=0`` picks a free port."""
     server_class = _DevServer6 if ":" in host else DevServer
     try:
-        return server_class(app, (host, port))
+        return server_class(app, (host, port), options or Options())
     except OSError as exc:
         raise PortafuncError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def serve(app: App, host: str = "127.0.0.1", port: int = 8080, *, out: TextIO | None = None) -> int:
+def serve(
+    app: App,
+    host: str = "127.0.0.1",
+    port: int = 8080,
+    *,
+    options: Options | None = None,
+    out: TextIO | None = None,
+) -> int:
     """Serve ``app`` until Ctrl-C (or SIGTERM); return the exit code."""
-    out = out or sys.stdout
+    out, options = out or sys.stdout, options or Options()
     log.configure()
-    server = make_server(app, host, port)
-    with _stop_on_signals():
+    server = make_server(app, host, port, options)
+    scheduler = Scheduler(app) if options.schedules else None
+    via = f" through {server.provider}" if options.provider else ""
+    with stop_on_signals():
         try:
-            print(f"portafunc: serving {app.name} on {server.url}", file=out, flush=True)
+            if scheduler is not None:
+                print(f"portafunc: {scheduler.describe()}", file=out, flush=True)
+                scheduler.start()
+            print(f"portafunc: serving {app.name}{via} on {server.url}", file=out, flush=True)
             server.serve_forever()
         except KeyboardInterrupt:
             pass
         finally:
+            if scheduler is not None:
+                scheduler.stop()
             server.server_close()
     print("portafunc: stopped", file=out, flush=True)
     return 0
@@ -129,18 +156,27 @@ class _Handler(BaseHTTPRequestHandler):
             "method": self.command, "path": path, "status": response.status,
             "duration_ms": round(duration, 2), "request_id": request_id,
         }  # fmt: skip
-        _logger.info("%s %s %d %.1fms", self.command, path, response.status, duration, extra=extra)
+        what = f"{self.command} {path}"
+        if path.startswith(DELIVER_PATH):
+            extra["function"] = path[len(DELIVER_PATH) :]
+            what = f"deliver {extra['function']}"
+        _logger.info("%s %d %.1fms", what, response.status, duration, extra=extra)
         self._write(response)  # after the log line, so a client never sees an unlogged answer
 
     def _respond(self, path: str, query: str, request_id: str) -> HTTPResponse:
+        server = self.server
         ctx = Context(provider="local", invocation_id=request_id, trace_id=self._trace_id())
         try:
             body = self._read_body()
             if path.startswith(DELIVER_PATH):
                 name = path[len(DELIVER_PATH) :]
-                return _deliver(self.server.app, self.command, name, body, query, ctx)
+                return _endpoints.deliver(server.app, self.command, name, body, query, ctx)
+            if path == EVENTS_PATH:
+                return _endpoints.replay(server.events, self.command, body, self.headers.items())
             request = self._request(path, query, body, request_id)
-            return pipeline.handle_http(self.server.app, request, ctx)
+            if server.http is not None:
+                return _checked(server.http(request), server.provider)
+            return pipeline.handle_http(server.app, request, ctx)
         except HTTPError as exc:  # the request itself is unreadable
             self.close_connection = True
             return pipeline.problem(exc)
@@ -211,41 +247,16 @@ class _Handler(BaseHTTPRequestHandler):
         _logger.warning("%s: %s", self.address_string(), format % args)
 
 
-# -- POST /_portafunc/functions/{name} ----------------------------------------------------
-
-
-def _deliver(
-    app: App, method: str, name: str, body: bytes, query: str, ctx: Context
-) -> HTTPResponse:
-    if method != "POST":
-        error = HTTPError(405, "use POST to deliver to a function", headers={"allow": "POST"})
-        return _not_ok(pipeline.problem(error))
-    function = app.functions.get(name)
-    if function is None or function.trigger.kind == "http":
-        error = HTTPError(404, f"app {app.name!r} has no non-HTTP function named {name!r}")
-        return _not_ok(pipeline.problem(error))
-    try:
-        envelope = envelope_for(function, body, query)
-        result = pipeline.deliver(app, function, envelope, ctx)
-    except InvalidPayload as exc:
-        return _not_ok(pipeline.problem(exc))
-    except Exception as exc:
-        if not app.started:  # deliver logs a handler's failure, not a startup hook's
-            _logger.error("startup of app %s failed", app.name, exc_info=exc)
-        return _not_ok(pipeline.problem(HTTPError(500)))
-    try:
-        return HTTPResponse(200, headers=_JSON, body=to_json({"ok": True, "result": result}))
-    except PydanticSerializationError:
-        _logger.warning("the result of %s is not JSON-serialisable; answering null", name)
-        return HTTPResponse(200, headers=_JSON, body=b'{"ok":true,"result":null}')
-
-
-def _not_ok(problem: HTTPResponse) -> HTTPResponse:
-    problem.body = to_json({"ok": False, **json.loads(problem.body)})
-    return problem
-
-
 # -- helpers ------------------------------------------------------------------------------
+
+
+def _checked(response: object, provider: str) -> HTTPResponse:
+    if not isinstance(response, HTTPResponse):
+        got = type(response).__name__
+        raise TypeError(
+            f"the {provider} adapter's http_handler returned a {got}, not an HTTPResponse"
+        )
+    return response
 
 
 def _split_target(target: str) -> tuple[str, str]:
@@ -255,25 +266,3 @@ def _split_target(target: str) -> tuple[str, str]:
         target = f"{parts.path or '/'}?{parts.query}"
     path, _, query = target.partition("?")
     return unquote(path), query
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-@contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """Make Ctrl-C and SIGTERM stop :func:`serve` (even if SIGINT was ignored at start)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            if handler is not None:
-                with suppress(ValueError, OSError):
-                    signal.signal(sig, handler)

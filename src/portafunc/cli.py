@@ -3,7 +3,11 @@
 Each subcommand is one function registered with :func:`command`, which also declares
 its arguments; :func:`main` builds the parser from the registry. A
 :class:`PortafuncError` ends the command with one ``portafunc: error: ...`` line on
-stderr and exit code 2, without a traceback.
+stderr and exit code 2, without a traceback. Commands that run something and find it
+failed (``invoke``, ``check``, ``build`` stopped by ``check``) exit with 1.
+
+Providers are found through :func:`portafunc.providers.provider` (entry points); this
+module never imports an adapter by name.
 """
 
 from __future__ import annotations
@@ -11,20 +15,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from . import __version__, _serve
-from ._loader import load_app
-from .app import App, Function
+from . import __version__, providers
+from ._loader import load_app, source_of
 from .errors import PortafuncError
 from .providers import Provider, installed
 
 __all__ = ["arg", "command", "main", "parser"]
 
 Run = Callable[[argparse.Namespace], int]
-_UNITS = {"timeout": "s", "memory": "MB"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +69,21 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _python(text: str) -> str:
+    if not re.fullmatch(r"3\.\d{1,2}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a Python version such as 3.12")
+    return text
+
+
+def _adapter(name: str) -> Provider:
+    """The installed adapter for the cloud ``name`` (PortafuncError: which one to install)."""
+    if name == "local":
+        raise PortafuncError("--provider local runs nothing in a cloud: choose aws, azure or gcp")
+    return providers.provider(name)
+
+
 APP = arg("app", metavar="APP", help="path/to/module.py:app or package.module:app")
+PROVIDER = arg("--provider", required=True, metavar="P", help="aws, azure or gcp")
 
 
 # -- commands -----------------------------------------------------------------------------
@@ -78,83 +96,135 @@ APP = arg("app", metavar="APP", help="path/to/module.py:app or package.module:ap
     help="list the app's functions, their triggers and what each provider deploys",
 )
 def inspect_app(args: argparse.Namespace) -> int:
+    from ._inventory import inventory, table
+
     app = load_app(args.app)
-    providers = dict(sorted(installed().items()))
+    found = dict(sorted(installed().items()))
     if args.json:
-        print(json.dumps(_inventory(app, providers), indent=2))
+        print(json.dumps(inventory(app, found), indent=2))
     elif not app.functions:
         print(f"app {app.name!r} declares no functions")
     else:
-        print(_table(app, providers))
+        print(table(app, found))
     return 0
 
 
 @command(
     "serve",
     APP,
+    arg("--provider", default="local", metavar="P",
+        help="local (default: the pipeline directly), or aws, azure, gcp: every request "
+        "through that provider's adapter"),
+    arg("--aws-format", choices=("http", "rest", "alb"),
+        help="the AWS HTTP payload: API Gateway HTTP API (default), REST API, or ALB"),
+    arg("--schedules", action="store_true", help="fire the schedule functions on their cron"),
+    arg("--reload", action="store_true",
+        help="restart when a .py file under the app's directory changes"),
     arg("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"),
     arg("--port", type=_port, default=8080, help="port (default: %(default)s; 0: a free one)"),
-    help="run the app's HTTP functions on a local development server",
-)
+    help="run the app on a local development server",
+)  # fmt: skip
 def serve_app(args: argparse.Namespace) -> int:
-    return _serve.serve(load_app(args.app), args.host, args.port)
+    from . import _reload, _serve
+
+    if args.aws_format and args.provider != "aws":
+        raise PortafuncError("--aws-format applies to --provider aws only")
+    adapter = None if args.provider == "local" else providers.provider(args.provider)
+    if args.reload:
+        return _reload.run(_serve_argv(args), source_of(args.app).directory)
+    options = {"format": args.aws_format or "http"} if args.provider == "aws" else {}
+    server = _serve.Options(provider=adapter, provider_options=options, schedules=args.schedules)
+    return _serve.serve(load_app(args.app), args.host, args.port, options=server)
 
 
-# -- inspect's output ---------------------------------------------------------------------
+def _serve_argv(args: argparse.Namespace) -> list[str]:
+    """The ``serve`` arguments of the server process ``--reload`` restarts."""
+    argv = ["serve", args.app, "--provider", args.provider, "--host", args.host]
+    argv += ["--port", str(args.port)]
+    argv += ["--aws-format", args.aws_format] if args.aws_format else []
+    return argv + (["--schedules"] if args.schedules else [])
 
 
-def _inventory(app: App, providers: dict[str, Provider]) -> dict[str, Any]:
-    return {
-        "app": app.name,
-        "providers": list(providers),
-        "functions": [
-            {
-                "name": function.name,
-                "trigger": {
-                    "kind": function.trigger.kind,
-                    "resource": function.trigger.resource,
-                    "description": function.trigger.describe(),
-                },
-                "settings": _settings(function),
-                "where": function.where,
-                "providers": {name: _deploys(p, function) for name, p in providers.items()},
-            }
-            for function in app.functions.values()
-        ],
-    }
+@command(
+    "invoke",
+    APP,
+    arg("function", metavar="FUNCTION", help="the function to run"),
+    PROVIDER,
+    arg("--event", required=True, metavar="FILE",
+        help="the provider's payload as JSON (an SQS batch, an Event Grid event...), - for stdin"),
+    help="run one provider payload through the adapter and print the provider-format result",
+)  # fmt: skip
+def invoke(args: argparse.Namespace) -> int:
+    from ._invoke import invoke
+
+    app = load_app(args.app)
+    return invoke(app, _adapter(args.provider), args.function, args.event)
 
 
-def _table(app: App, providers: dict[str, Provider]) -> str:
-    rows = [["FUNCTION", "TRIGGER", "SETTINGS", *(name.upper() for name in providers)]]
-    for function in app.functions.values():
-        settings = " ".join(
-            f"{key}={value}{_UNITS.get(key, '')}" for key, value in _settings(function).items()
-        )
-        rows.append(
-            [
-                function.name,
-                function.trigger.describe(),
-                settings or "-",
-                *(_deploys(provider, function) for provider in providers.values()),
-            ]
-        )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    )
+@command(
+    "build",
+    APP,
+    PROVIDER,
+    arg("--out", required=True, type=Path, metavar="DIR", help="where to write the project"),
+    arg("--python", type=_python, default="3.12", help="runtime version (default: %(default)s)"),
+    arg("--include", action="append", default=[], metavar="GLOB",
+        help="also copy files matching GLOB (.gitignore syntax) even if ignored"),
+    arg("--exclude", action="append", default=[], metavar="GLOB",
+        help="do not copy files matching GLOB (.gitignore syntax)"),
+    arg("--http", choices=("catch-all", "per-function"),
+        help="one deployment for every HTTP route (default) or one per HTTP function"),
+    arg("--force", action="store_true", help="replace DIR if it exists"),
+    help="write a self-contained project that the provider's own tool deploys",
+)  # fmt: skip
+def build(args: argparse.Namespace) -> int:
+    from . import _build
+
+    app = load_app(args.app)
+    adapter = _adapter(args.provider)
+    request = _build.Request(
+        source=source_of(args.app), out=args.out, python=args.python,
+        include=tuple(args.include), exclude=tuple(args.exclude),
+        options={"http": args.http} if args.http else {}, force=args.force,
+    )  # fmt: skip
+    return _build.build(app, adapter, request)
 
 
-def _settings(function: Function) -> dict[str, Any]:
-    values = dataclasses.asdict(function.settings)
-    return {key: value for key, value in values.items() if value is not None}
+@command(
+    "openapi",
+    APP,
+    arg("--out", type=Path, metavar="FILE", help="write the document to FILE (default: stdout)"),
+    arg("--api-version", default="0.1.0", help="info.version (default: %(default)s)"),
+    help="print an OpenAPI 3.1 document of the app's HTTP functions",
+)
+def openapi_document(args: argparse.Namespace) -> int:
+    from .openapi import document
 
-
-def _deploys(provider: Provider, function: Function) -> str:
+    text = json.dumps(document(load_app(args.app), version=args.api_version), indent=2) + "\n"
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
     try:
-        return provider.describe(function)
-    except PortafuncError as exc:
-        return f"unsupported: {exc}"
+        args.out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PortafuncError(f"cannot write {args.out}: {exc.strerror or exc}") from None
+    print(f"portafunc: wrote {args.out}")
+    return 0
+
+
+@command(
+    "check",
+    APP,
+    PROVIDER,
+    help="list what the provider cannot express or does differently (exit 1 on errors)",
+)
+def check(args: argparse.Namespace) -> int:
+    app = load_app(args.app)
+    findings = _adapter(args.provider).check(app)
+    for finding in findings:
+        print(finding)
+    if not findings:
+        print("no findings")
+    return 1 if any(finding.level == "error" for finding in findings) else 0
 
 
 # -- entry point --------------------------------------------------------------------------

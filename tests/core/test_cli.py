@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import portafunc
-from portafunc import PortafuncError
+from portafunc import PortafuncError, providers
 from portafunc._loader import load_app
 from portafunc.app import Function
 from portafunc.cli import main
@@ -279,17 +279,75 @@ def test_inspect_app_without_functions(
 # -- errors, --version, usage -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", ["inspect", "serve"])
+# Each command with the arguments it needs besides APP.
+COMMANDS = {
+    "inspect": [],
+    "serve": [],
+    "invoke": ["f", "--provider", "aws", "--event", "-"],
+    "build": ["--provider", "aws", "--out", "never-written"],
+    "openapi": [],
+    "check": ["--provider", "aws"],
+}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
 def test_errors_are_one_line_and_exit_2(
     tmp_path: Path, isolated: None, capsys: pytest.CaptureFixture[str], command: str
 ) -> None:
     path = write(tmp_path, "bad.py", "raise RuntimeError('first line\\nsecond line')\n")
-    assert main([command, str(path)]) == 2
+    assert main([command, str(path), *COMMANDS[command]]) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith("portafunc: error: cannot import ")
     assert captured.err.endswith("RuntimeError: first line; second line\n")
     assert captured.err.count("\n") == 1
+    assert not (tmp_path / "never-written").exists()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_missing_app_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+) -> None:
+    assert main([command, str(tmp_path / "nope.py"), *COMMANDS[command]]) == 2
+    assert (
+        capsys.readouterr().err
+        == f"portafunc: error: file {str(tmp_path / 'nope.py')!r} not found\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["invoke", "build", "check"])
+def test_local_is_not_a_cloud(shop: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:
+    argv = [command, str(shop), *COMMANDS[command]]
+    argv[argv.index("aws")] = "local"
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "portafunc: error: --provider local runs nothing in a cloud: choose aws, azure or gcp\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["invoke", "build", "check", "serve"])
+def test_a_missing_adapter_says_what_to_install(
+    shop: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    monkeypatch.setattr(providers, "installed", dict)
+    argv = [command, str(shop), *COMMANDS[command]]
+    if "aws" not in argv:
+        argv += ["--provider", "aws"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (
+        "portafunc: error: no portafunc adapter for 'aws' is installed: "
+        "pip install portafunc-aws (or portafunc[aws])\n"
+    )
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str], command: str) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main([command, "--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: portafunc {command} ")
+    assert "APP" in out
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -320,8 +378,8 @@ def test_help_lists_the_commands(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["--help"])
     out = capsys.readouterr().out
-    assert "inspect" in out
-    assert "serve" in out
+    for command in COMMANDS:
+        assert f"    {command} " in out
 
 
 def test_importing_portafunc_does_not_import_the_cli() -> None:
@@ -335,3 +393,4 @@ def test_importing_portafunc_does_not_import_the_cli() -> None:
     assert "portafunc.cli" not in loaded
     assert "portafunc._serve" not in loaded
     assert "portafunc._loader" not in loaded
+    assert "portafunc.openapi" not in loaded
