@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast, get_type_hints
+from typing import TYPE_CHECKING, cast
 
 from typing_extensions import TypedDict
 
-from portafunc.errors import DeclarationError
+from portafunc.options import checked
 
 if TYPE_CHECKING:
     from portafunc.app import Function
@@ -30,27 +29,9 @@ class AWSOptions(TypedDict, total=False):
     layers: list[str]
 
 
-_KEYS = frozenset(AWSOptions.__annotations__)
-
-
 def validate(function: Function) -> AWSOptions:
     """The function's ``aws=`` options, checked; DeclarationError for unknown keys."""
-    given: Mapping[str, Any] = function.options.get("aws", {})
-    unknown = sorted(set(given) - _KEYS)
-    if unknown:
-        raise DeclarationError(
-            f"unknown aws= option(s) {', '.join(unknown)}; known: {', '.join(sorted(_KEYS))}",
-            where=function.where,
-        )
-    hints = get_type_hints(AWSOptions)
-    for key, value in given.items():
-        expected = getattr(hints[key], "__origin__", hints[key])
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise DeclarationError(
-                f"aws={{{key!r}: ...}} must be {expected.__name__}, got {value!r}",
-                where=function.where,
-            )
-    return cast("AWSOptions", dict(given))
+    return cast("AWSOptions", checked(function, "aws", AWSOptions))
 
 
 def options_of(function: Function) -> AWSOptions:

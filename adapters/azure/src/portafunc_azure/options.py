@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, cast, get_args, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Literal, cast
 
 from typing_extensions import TypedDict
 
 from portafunc.errors import DeclarationError
+from portafunc.options import checked
 
 if TYPE_CHECKING:
     from portafunc.app import Function
@@ -59,23 +59,7 @@ SERVICES: dict[str, tuple[str, ...]] = {
 
 def validate(function: Function) -> AzureOptions:
     """The function's ``azure=`` options, checked; DeclarationError for anything unknown."""
-    given: Mapping[str, Any] = function.options.get("azure", {})
-    hints = get_type_hints(AzureOptions)
-    for key, value in given.items():
-        if key not in hints:
-            known = ", ".join(sorted(hints))
-            raise DeclarationError(
-                f"unknown azure= option {key!r}; known: {known}", where=function.where
-            )
-        expected = hints[key]
-        allowed = get_args(expected) if get_origin(expected) is Literal else None
-        if (allowed is not None and value not in allowed) or (
-            allowed is None and not isinstance(value, expected)
-        ):
-            shown = " | ".join(map(repr, allowed)) if allowed else expected.__name__
-            raise DeclarationError(
-                f"azure={{{key!r}: {value!r}}} must be {shown}", where=function.where
-            )
+    given = checked(function, "azure", AzureOptions)
     service = given.get("service")
     choices = SERVICES.get(function.trigger.kind, ())
     if service is not None and service not in choices:

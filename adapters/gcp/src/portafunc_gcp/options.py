@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast, get_type_hints
+from typing import TYPE_CHECKING, cast
 
 from typing_extensions import TypedDict
 
-from portafunc.errors import DeclarationError
+from portafunc.options import checked
 
 if TYPE_CHECKING:
     from portafunc.app import Function
@@ -38,17 +37,4 @@ class GCPOptions(TypedDict, total=False):
 
 def validate(function: Function) -> GCPOptions:
     """The function's ``gcp=`` options, checked; DeclarationError for anything unknown."""
-    given: Mapping[str, Any] = function.options.get("gcp", {})
-    hints = get_type_hints(GCPOptions)
-    for key, value in given.items():
-        if key not in hints:
-            known = ", ".join(sorted(hints))
-            raise DeclarationError(
-                f"unknown gcp= option {key!r}; known: {known}", where=function.where
-            )
-        expected = hints[key]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise DeclarationError(
-                f"gcp={{{key!r}: {value!r}}} must be {expected.__name__}", where=function.where
-            )
-    return cast("GCPOptions", dict(given))
+    return cast("GCPOptions", checked(function, "gcp", GCPOptions))
