@@ -159,11 +159,20 @@ class Cron(Value):
     def aws(self) -> str:
         """The AWS EventBridge ``cron(...)`` expression."""
         self._refuse_either_day("aws")
+        minute, hour, day, month = (
+            _aws_steps(f.text, low)
+            for f, low in (
+                (self.minute, 0),
+                (self.hour, 0),
+                (self.day_of_month, 1),
+                (self.month, 1),
+            )
+        )
         if self.day_of_week.restricted:
-            days = f"? {self.month.text} {_compact(v + 1 for v in self.day_of_week.values)}"
+            days = f"? {month} {_compact(v + 1 for v in self.day_of_week.values)}"
         else:
-            days = f"{self.day_of_month.text} {self.month.text} ?"
-        return f"cron({self.minute.text} {self.hour.text} {days} *)"
+            days = f"{day} {month} ?"
+        return f"cron({minute} {hour} {days} *)"
 
     def ncrontab(self) -> str:
         """The Azure Functions 6-field NCRONTAB expression (seconds first)."""
@@ -371,3 +380,10 @@ def _compact(values: Iterable[int]) -> str:
 
 def _first_of_next_month(day: date) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+
+
+def _aws_steps(text: str, low: int) -> str:
+    """``*/n`` written as AWS documents it, ``low/n`` (``0/5`` for every fifth minute)."""
+    return ",".join(
+        f"{low}/{part[2:]}" if part.startswith("*/") else part for part in text.split(",")
+    )

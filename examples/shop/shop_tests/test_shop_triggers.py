@@ -92,7 +92,7 @@ def test_sweep(
 def test_sweep_schedule(shop: ModuleType) -> None:
     trigger = shop.app.function("sweep").trigger
     assert trigger.cron.unix() == "*/5 * * * *"
-    assert trigger.cron.aws() == "cron(*/5 * * * ? *)"
+    assert trigger.cron.aws() == "cron(0/5 * * * ? *)"
     assert trigger.cron.ncrontab() == "0 */5 * * * *"
 
 
