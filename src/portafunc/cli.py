@@ -4,7 +4,8 @@ Each subcommand is one function registered with :func:`command`, which also decl
 its arguments; :func:`main` builds the parser from the registry. A
 :class:`PortafuncError` ends the command with one ``portafunc: error: ...`` line on
 stderr and exit code 2, without a traceback. Commands that run something and find it
-failed (``invoke``, ``check``, ``build`` stopped by ``check``) exit with 1.
+failed (``invoke``, ``check``, ``build`` stopped by ``check``, ``coldstart`` over its
+budget) exit with 1.
 
 Providers are found through :func:`portafunc.providers.provider` (entry points); this
 module never imports an adapter by name.
@@ -73,6 +74,12 @@ def _python(text: str) -> str:
     if not re.fullmatch(r"3\.\d{1,2}", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a Python version such as 3.12")
     return text
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive whole number")
+    return int(text)
 
 
 def _adapter(name: str) -> Provider:
@@ -225,6 +232,30 @@ def check(args: argparse.Namespace) -> int:
     if not findings:
         print("no findings")
     return 1 if any(finding.level == "error" for finding in findings) else 0
+
+
+@command(
+    "coldstart",
+    APP,
+    arg("--provider", metavar="P", help="aws, azure or gcp: also build its adapter's entry"),
+    arg("--runs", type=_positive, default=10, help="fresh processes (default: %(default)s)"),
+    arg("--budget-ms", type=float, metavar="N", help="exit 1 when the median exceeds N ms"),
+    arg("--json", action="store_true", help="print JSON instead of a table"),
+    help="measure the app's import in fresh processes: time, memory, heaviest imports",
+)  # fmt: skip
+def coldstart(args: argparse.Namespace) -> int:
+    from . import _coldstart
+
+    if args.provider is not None:
+        _adapter(args.provider)  # installed? (else: which package to install)
+    report = _coldstart.measure(args.app, args.provider, args.runs)
+    budget = args.budget_ms
+    verdict, ok = ("", True) if budget is None else _coldstart.verdict(report, budget)
+    if args.json:
+        print(json.dumps(report.as_json(args.budget_ms), indent=2))
+    else:
+        print(_coldstart.text(report) + (f"\n{verdict}" if verdict else ""))
+    return 0 if ok else 1
 
 
 # -- entry point --------------------------------------------------------------------------
