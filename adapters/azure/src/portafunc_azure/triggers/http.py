@@ -78,6 +78,9 @@ _PRINCIPAL = "x-ms-client-principal"
 _FORWARDED = "x-forwarded-for"
 #: Auth levels from the weakest key check to the strictest.
 _STRICTNESS = ("anonymous", "function", "admin")
+#: :func:`request_path` of recent (URL without query, lead) pairs; cleared when full.
+_paths: dict[tuple[str, str], str] = {}
+_PATHS_KEPT = 1024
 
 Wrapper = Callable[[func.HttpRequest, func.Context], Any]
 
@@ -178,21 +181,32 @@ def http_request(req: func.HttpRequest, lead: str = "/api", request_id: str = ""
     (``""`` for none)."""
     try:
         method, url, headers, body = req.method, req.url, req.headers, req.get_body()
-        # Not .get(): on these headers a missing key raises and catches KeyError (slow).
-        principal = headers[_PRINCIPAL] if _PRINCIPAL in headers else None  # noqa: SIM401
-        forwarded = headers[_FORWARDED] if _FORWARDED in headers else None  # noqa: SIM401
+        # azure.functions' HttpRequestHeaders keeps a dict with lower-cased names.
+        names = getattr(headers, "__http_headers__", None)
+        if type(names) is dict:
+            principal, forwarded = names.get(_PRINCIPAL), names.get(_FORWARDED)
+        else:
+            # Not .get(): on these headers a missing key raises and catches KeyError (slow).
+            principal = headers[_PRINCIPAL] if _PRINCIPAL in headers else None  # noqa: SIM401
+            forwarded = headers[_FORWARDED] if _FORWARDED in headers else None  # noqa: SIM401
     except (AttributeError, TypeError):
         raise UnsupportedEvent("azure", f"an HTTP trigger argument {type(req).__name__}") from None
     if not (isinstance(method, str) and isinstance(url, str) and isinstance(body, bytes)):
         raise UnsupportedEvent("azure", "an HTTP request without method, url or body")
-    path, _, query = url.partition("?")
+    location, _, query = url.partition("?")
+    key = (location, lead)
+    path = _paths.get(key)
+    if path is None:
+        if len(_paths) >= _PATHS_KEPT:
+            _paths.clear()
+        _paths[key] = path = request_path(location, lead)
     return HTTPRequest(
         method,
-        request_path(path, lead),
+        path,
         headers=headers,
         query=query,
         body=body,
-        client_ip=client_address(forwarded),
+        client_ip=client_address(forwarded) if forwarded else None,
         request_id=request_id,
         identity=Principal(principal) if principal else None,
         provider="azure",
@@ -274,9 +288,19 @@ def decode_principal(header: str) -> dict[str, Any]:
 
 def http_response(response: HTTPResponse) -> func.HttpResponse:
     """``response`` as the ``func.HttpResponse`` the worker sends back (names lower-cased)."""
+    azure = func.HttpResponse(response.body, status_code=response.status)
+    pairs = response.headers
+    if not pairs:
+        return azure
+    # Headers.add, not the constructor's headers=: that calls add_header, which calls add.
+    add = azure.headers.add
+    if len(pairs) == 1:  # the usual case: just the content type
+        name, value = pairs[0]
+        add(name.lower(), value)
+        return azure
     headers: dict[str, str] = {}
     cookies: list[str] = []
-    for name, value in response.headers:
+    for name, value in pairs:
         key = name.lower()
         if key == "set-cookie":
             cookies.append(value)
@@ -284,7 +308,8 @@ def http_response(response: HTTPResponse) -> func.HttpResponse:
             headers[key] = f"{headers[key]}, {value}"
         else:
             headers[key] = value
-    azure = func.HttpResponse(response.body, status_code=response.status, headers=headers)
+    for key, value in headers.items():
+        add(key, value)
     for cookie in cookies:
-        azure.headers.add("set-cookie", cookie)
+        add("set-cookie", cookie)
     return azure
