@@ -87,3 +87,11 @@ def as_json() -> Callable[[Any], dict[str, Any]]:
 def golden(request: pytest.FixtureRequest) -> Callable[[str, Any], None]:
     directory = request.path.parent / "golden"
     return lambda name, data: check_golden(directory, name, data)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """``--benchmark-only`` measures: it overrides the ``--benchmark-disable`` of the
+    default options (which makes normal runs execute each benchmark once)."""
+    if config.getoption("benchmark_only", default=False):
+        config.option.benchmark_disable = False
