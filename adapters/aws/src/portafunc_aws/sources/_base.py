@@ -23,7 +23,16 @@ if TYPE_CHECKING:
     from portafunc.context import Context
     from portafunc.http import HTTPRequest, HTTPResponse
 
-__all__ = ["HTTPSource", "Job", "Source", "deliver_records", "record_jobs", "translating"]
+__all__ = [
+    "HTTPSource",
+    "Job",
+    "Source",
+    "deliver_records",
+    "optional_text",
+    "record_jobs",
+    "text",
+    "translating",
+]
 
 _logger = logging.getLogger("portafunc.aws")
 R = TypeVar("R")
@@ -47,6 +56,18 @@ class Source(Protocol):
     def invoke(self, functions: Functions, event: Event, lambda_context: Any) -> Any:
         """Run the event through the app; return what Lambda expects back."""
         ...
+
+
+def text(value: Any) -> str:
+    """``value`` if it is a string; TypeError (a malformed payload) otherwise."""
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def optional_text(value: Any) -> str | None:
+    """``value`` if it is a string, None if it is None; TypeError otherwise."""
+    return None if value is None else text(value)
 
 
 class translating:  # used like a function: ``with translating("sqs"):``

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from portafunc.events import ChangeEvent, ChangeKind
 
 from ..invocation import context_for, name_from_arn
-from ._base import deliver_records, record_jobs, translating
+from ._base import deliver_records, record_jobs, text, translating
 from ._dynamodb_json import item
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ if TYPE_CHECKING:
 
     from ..invocation import Functions
 
-__all__ = ["DynamoDBStreams", "change_event", "ordered_response", "records_match", "text"]
+__all__ = ["DynamoDBStreams", "change_event", "ordered_response", "records_match"]
 
 _KINDS: dict[str, ChangeKind] = {"INSERT": "insert", "MODIFY": "update", "REMOVE": "delete"}
 #: A stream's function and the table its changes carry as ``table``.
@@ -124,10 +124,3 @@ def ordered_response(event: Mapping[str, Any], failed: list[str]) -> dict[str, A
     if "window" in event:
         response["state"] = event.get("state") or {}
     return response
-
-
-def text(value: Any) -> str:
-    """``value`` if it is a string; TypeError otherwise."""
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {value!r}")
-    return value

@@ -41,7 +41,8 @@ from portafunc.events import Event, ScheduleEvent
 
 from ..invocation import Functions, context_for
 from . import s3
-from .s3 import Work, optional_text, text
+from ._base import optional_text, text
+from .s3 import Work
 
 if TYPE_CHECKING:
     from portafunc.app import Function

@@ -34,8 +34,8 @@ from portafunc.errors import NoSuchFunction
 from portafunc.events import ChangeEvent, Message
 
 from ..invocation import context_for, name_from_arn
-from ._base import deliver_records, record_jobs, translating
-from .dynamodb import change_event, ordered_response, records_match, text
+from ._base import deliver_records, record_jobs, text, translating
+from .dynamodb import change_event, ordered_response, records_match
 
 if TYPE_CHECKING:
     from portafunc.app import Function

@@ -34,7 +34,7 @@ from portafunc.errors import NoSuchFunction
 from portafunc.events import StorageEvent
 
 from ..invocation import Functions, context_for
-from ._base import translating
+from ._base import optional_text, text, translating
 
 if TYPE_CHECKING:
     from portafunc.app import App, Function
@@ -51,8 +51,6 @@ __all__ = [
     "first_record",
     "json_object",
     "notification",
-    "optional_text",
-    "text",
     "works",
 ]
 
@@ -103,18 +101,6 @@ def first_record(event: Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(records, list) and records and isinstance(records[0], Mapping):
         return records[0]
     return _EMPTY
-
-
-def text(value: Any) -> str:
-    """``value`` if it is a string; TypeError (a malformed payload) otherwise."""
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
-
-
-def optional_text(value: Any) -> str | None:
-    """``value`` if it is a string, None if it is None; TypeError otherwise."""
-    return None if value is None else text(value)
 
 
 def json_object(body: str) -> Mapping[str, Any] | None:

@@ -36,8 +36,8 @@ from portafunc.events import Message
 
 from ..invocation import Functions, context_for, name_from_arn
 from . import s3
-from ._base import translating
-from .s3 import Work, first_record, json_object, optional_text, text
+from ._base import optional_text, text, translating
+from .s3 import Work, first_record, json_object
 
 __all__ = ["SNS", "decode_binary", "message", "notification", "works"]
 

@@ -46,8 +46,8 @@ from portafunc.events import Message
 from ..invocation import Functions, context_for, name_from_arn
 from ..options import options_of
 from . import s3, sns
-from ._base import Job, deliver_records, translating
-from .s3 import Work, first_record, json_object, optional_text, text
+from ._base import Job, deliver_records, optional_text, text, translating
+from .s3 import Work, first_record, json_object
 
 if TYPE_CHECKING:
     from portafunc.app import Function
