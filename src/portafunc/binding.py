@@ -33,13 +33,13 @@ _MISSING = inspect.Parameter.empty
 
 @dataclass(frozen=True)
 class Binding:
-    """How to call one handler: positional and keyword extractors."""
+    """How to call one handler: positional and keyword extractors, and ``call``, which
+    extracts every argument from an envelope and calls the handler with them."""
 
     positional: tuple[Extractor, ...]
     keyword: tuple[tuple[str, Extractor], ...]
     is_async: bool
-    #: The extractor of a handler's one and only parameter (the common case), else None.
-    only: Extractor | None = None
+    call: Extractor
 
 
 class Decoder:
@@ -48,11 +48,13 @@ class Decoder:
     Validation errors are located under ``loc`` (``("body",)`` for an HTTP body).
     """
 
-    __slots__ = ("from_bytes", "from_value")
+    __slots__ = ("from_bytes", "from_value", "validate_json")
 
     def __init__(self, annotation: Any, loc: tuple[str, ...] = ()) -> None:
         self.from_bytes: Callable[[bytes], Any]
         self.from_value: Callable[[Any], Any]
+        #: pydantic's own ``validate_json`` when bytes are validated, else None.
+        self.validate_json: Callable[[bytes], Any] | None = None
         if annotation is bytes:
             self.from_bytes, self.from_value = _identity, _value_to_bytes
         elif annotation is str:
@@ -60,8 +62,8 @@ class Decoder:
         elif annotation in (Any, object, _MISSING):
             self.from_bytes, self.from_value = _json, _identity
         else:
-            validate_json, validate_python = _validators(annotation)
-            self.from_bytes = _validating(validate_json, loc)
+            self.validate_json, validate_python = _validators(annotation)
+            self.from_bytes = _validating(self.validate_json, loc)
             self.from_value = _validating(validate_python, loc)
 
     def envelope(self, envelope: Message[Any] | Event[Any]) -> Any:
@@ -101,8 +103,38 @@ def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> B
             keyword.append((parameter.name, extractor))
         else:
             positional.append(extractor)
-    only = positional[0] if len(positional) == 1 and not keyword else None
-    return Binding(tuple(positional), tuple(keyword), inspect.iscoroutinefunction(func), only)
+    call = _caller(func, tuple(positional), tuple(keyword))
+    return Binding(tuple(positional), tuple(keyword), inspect.iscoroutinefunction(func), call)
+
+
+def _caller(
+    func: Callable[..., Any],
+    positional: tuple[Extractor, ...],
+    keyword: tuple[tuple[str, Extractor], ...],
+) -> Extractor:
+    """``func`` called with its extracted arguments; the usual shapes (up to three
+    positional parameters) without building an argument list per call."""
+    if not keyword:
+        if not positional:
+            return lambda envelope, ctx: func()
+        if len(positional) == 1:
+            (first,) = positional
+            return lambda envelope, ctx: func(first(envelope, ctx))
+        if len(positional) == 2:
+            first, second = positional
+            return lambda envelope, ctx: func(first(envelope, ctx), second(envelope, ctx))
+        if len(positional) == 3:
+            first, second, third = positional
+            return lambda envelope, ctx: func(
+                first(envelope, ctx), second(envelope, ctx), third(envelope, ctx)
+            )
+
+    def call(envelope: Any, ctx: Context) -> Any:
+        args = [extract(envelope, ctx) for extract in positional]
+        kwargs = {name: extract(envelope, ctx) for name, extract in keyword}
+        return func(*args, **kwargs)
+
+    return call
 
 
 def _signature(func: Callable[..., Any], where: str) -> inspect.Signature:
@@ -184,7 +216,7 @@ def _envelope(annotation: Any) -> Extractor:
 
     def payload_envelope(envelope: Message[Any], ctx: Context) -> Message[Any]:
         body = envelope._body  # one frame less than decoder.envelope(): this is per message
-        envelope._with_data(from_value(envelope._value) if body is None else from_bytes(body))
+        envelope._data = from_value(envelope._value) if body is None else from_bytes(body)
         return envelope
 
     return payload_envelope
@@ -197,6 +229,9 @@ def _payload(parameter: inspect.Parameter, trigger: Trigger, where: str) -> Extr
         from_bytes = decoder.from_bytes
         default = parameter.default
         if default is _MISSING:
+            validate_json = decoder.validate_json
+            if validate_json is not None:
+                return _body(validate_json)
             return lambda request, ctx: from_bytes(request._body)
         # An optional body: a request without one gets the parameter's default.
         return lambda request, ctx: from_bytes(request._body) if request._body else default
@@ -209,7 +244,21 @@ def _payload(parameter: inspect.Parameter, trigger: Trigger, where: str) -> Extr
     )
 
 
+def _body(validate_json: Callable[[bytes], Any]) -> Extractor:
+    """The request body validated into the payload type (one frame: this is per request)."""
+
+    def body(request: HTTPRequest, ctx: Context) -> Any:
+        try:
+            return validate_json(request._body)
+        except ValidationError as exc:
+            raise _invalid(exc, ("body",)) from None
+
+    return body
+
+
 def _path_param(name: str, annotation: Any) -> Extractor:
+    if annotation is str:  # the common case: the value as routed, without a call more
+        return lambda request, ctx: request._path_params[name]
     convert = _converter(annotation, ("path", name))
     return lambda request, ctx: convert(request._path_params[name])
 

@@ -99,10 +99,6 @@ class _Payload(_Envelope, Generic[T]):
 
         return b"" if self._value is MISSING else to_json(self._value)
 
-    def _with_data(self, data: Any) -> None:
-        # Called once by the pipeline, before the handler sees the envelope.
-        self._data = data
-
 
 class Message(_Payload[T]):
     """A queue, topic or stream message."""

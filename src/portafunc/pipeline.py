@@ -38,6 +38,9 @@ __all__ = [
 
 _logger = logging.getLogger("portafunc")
 _PROBLEM = "application/problem+json"
+_JSON = "application/json"
+#: Results :func:`encode` does not serialise as JSON.
+_SPECIAL = (HTTPResponse, str, bytes, bytearray, memoryview, type(None))
 
 
 def handle_http(
@@ -54,7 +57,7 @@ def handle_http(
     token = _enter(function, ctx)
     response: HTTPResponse | None = None
     try:
-        result = _call(function, request, ctx)
+        result = function.binding.call(request, ctx)
         if function.binding.is_async:
             result = _aio.run(result)
         response = encode(result, function.status)
@@ -87,7 +90,7 @@ async def handle_http_async(
     token = _enter(function, ctx)
     response: HTTPResponse | None = None
     try:
-        result = _call(function, request, ctx)
+        result = function.binding.call(request, ctx)
         if function.binding.is_async:
             result = await result
         response = encode(result, function.status)
@@ -117,7 +120,7 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     token = _enter(function, ctx)
     status = "failed"
     try:
-        result = _call(function, envelope, ctx)
+        result = function.binding.call(envelope, ctx)
         if function.binding.is_async:
             result = _aio.run(result)
         status = "ok"
@@ -142,7 +145,7 @@ async def deliver_async(app: App, function: Function, envelope: Any, ctx: Contex
     token = _enter(function, ctx)
     status = "failed"
     try:
-        result = _call(function, envelope, ctx)
+        result = function.binding.call(envelope, ctx)
         if function.binding.is_async:
             result = await result
         status = "ok"
@@ -185,17 +188,16 @@ def encode(result: Any, status: int | None = None) -> HTTPResponse:
 
     ``status`` is the decorator's: it wins over the default (200, or 204 for None).
     """
+    if not isinstance(result, _SPECIAL):  # the common case, one check: JSON
+        return HTTPResponse._make(status or 200, [("content-type", _JSON)], to_json(result))
     if isinstance(result, HTTPResponse):
         return result
     if result is None:
         return HTTPResponse._make(status or 204, [], b"")
     if isinstance(result, str):
         return HTTPResponse.plain(result, status or 200)
-    if isinstance(result, (bytes, bytearray, memoryview)):
-        headers = [("content-type", "application/octet-stream")]
-        return HTTPResponse._make(status or 200, headers, bytes(result))
-    headers = [("content-type", "application/json")]
-    return HTTPResponse._make(status or 200, headers, to_json(result))
+    headers = [("content-type", "application/octet-stream")]  # bytes, bytearray, memoryview
+    return HTTPResponse._make(status or 200, headers, bytes(result))
 
 
 def problem(error: HTTPError | InvalidPayload) -> HTTPResponse:
@@ -230,19 +232,6 @@ def _enter(function: Function, ctx: Context) -> Token[Context | None]:
     ctx.function = function.name
     ctx.logger = function.logger
     return current.set(ctx)
-
-
-def _call(function: Function, envelope: Any, ctx: Context) -> Any:
-    """Extract the handler's arguments from ``envelope`` and call it."""
-    binding = function.binding
-    only = binding.only
-    if only is not None:
-        return function.handler(only(envelope, ctx))
-    args = [extract(envelope, ctx) for extract in binding.positional]
-    if not binding.keyword:
-        return function.handler(*args)
-    kwargs = {name: extract(envelope, ctx) for name, extract in binding.keyword}
-    return function.handler(*args, **kwargs)
 
 
 def _failure(

@@ -563,6 +563,20 @@ def test_malformed_records_are_reported(
     assert [m.id for m in recorder.seen] == ["2e1424d4-f796-459a-8184-9c92662be6da"]
 
 
+def test_a_malformed_record_is_logged_with_its_id(
+    payload: Payload,
+    lambda_context: Any,
+    recorder: Recorder,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = payload("queue/sqs-batch-two-records.json")
+    event["Records"][0].pop("body")
+    SOURCE.invoke(recorder.functions(), event, lambda_context)
+    [line] = [r.getMessage() for r in caplog.records if "cannot be delivered" in r.getMessage()]
+    assert line.startswith("record 059f36b4-87a3-44ab-83d2-661975830a7d cannot be delivered")
+    assert line.endswith("malformed sqs payload (KeyError: 'body')")
+
+
 @pytest.mark.parametrize(
     "mutate",
     [

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 
 from portafunc import App, Context, HTTPRequest, HTTPResponse
 from portafunc.errors import DeclarationError, InvalidPayload, PortafuncError, UnsupportedEvent
+from portafunc_azure.cli.emulate import local_response
 from portafunc_azure.options import validate
 from portafunc_azure.triggers import http
 from portafunc_azure.triggers.http import CATCH_ALL
@@ -190,10 +191,12 @@ def invoke(
 
 
 def rendered(response: func.HttpResponse) -> dict[str, Any]:
-    body = response.get_body()
+    """What the host receives for ``response``, as the worker's converter encodes it."""
+    sent = local_response(response)
+    body = sent.body
     return {
-        "status": response.status_code,
-        "headers": [list(pair) for pair in response.headers.items()],
+        "status": sent.status,
+        "headers": [list(pair) for pair in sent.headers],
         "body": json.loads(body) if body.startswith((b"{", b"[")) else body.decode(),
     }
 
@@ -637,6 +640,25 @@ def test_response_status_and_body() -> None:
     assert response.status_code == 204
     assert response.get_body() == b""
     assert list(response.headers.items()) == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/problem+json",
+        "application/json; charset=utf-8",
+        "text/plain; charset=utf-8",
+        "text/csv; charset=latin-1",
+        "text/html",
+        "text/plain; charset=utf-8; format=flowed",
+        "image/png",
+    ],
+)
+def test_a_lone_content_type_reaches_the_host_unchanged(content_type: str) -> None:
+    response = http.http_response(HTTPResponse(200, headers=[("Content-Type", content_type)]))
+    sent = HttpResponseConverter.encode(response, expected_type=None).value["headers"]
+    assert {name: header.value for name, header in sent.items()} == {"content-type": content_type}
 
 
 @pytest.fixture

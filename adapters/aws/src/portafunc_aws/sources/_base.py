@@ -28,10 +28,12 @@ __all__ = [
     "Job",
     "Source",
     "deliver_records",
+    "malformed",
     "optional_text",
     "record_jobs",
     "text",
     "translating",
+    "undeliverable",
 ]
 
 _logger = logging.getLogger("portafunc.aws")
@@ -89,8 +91,17 @@ class translating:  # used like a function: ``with translating("sqs"):``
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> None:
         if exc is not None and not isinstance(exc, PortafuncError) and isinstance(exc, _MALFORMED):
-            message = f"malformed {self.source} payload ({type(exc).__name__}: {exc})"
-            raise UnsupportedEvent("aws", message) from exc
+            raise malformed(self.source, exc) from exc
+
+
+def malformed(source: str, exc: BaseException) -> UnsupportedEvent:
+    """The UnsupportedEvent a malformed ``source`` payload's error stands for."""
+    return UnsupportedEvent("aws", f"malformed {source} payload ({type(exc).__name__}: {exc})")
+
+
+def undeliverable(item_id: str, exc: Exception) -> None:
+    """Log that a record cannot be translated (the caller reports it as failed)."""
+    _logger.error("record %s cannot be delivered: %s", item_id, exc)
 
 
 _MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
@@ -173,7 +184,7 @@ def _succeeds(functions: Functions, item_id: str, job: Job, ctx: Context) -> boo
     try:
         work = job()
     except Exception as exc:
-        _logger.error("record %s cannot be delivered: %s", item_id, exc)
+        undeliverable(item_id, exc)
         return False
     if work is None:
         return True

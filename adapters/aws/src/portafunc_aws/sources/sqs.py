@@ -40,17 +40,26 @@ from functools import partial
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from portafunc import pipeline
 from portafunc.errors import NoSuchFunction, PortafuncError, UnsupportedEvent
 from portafunc.events import Message
 
 from ..invocation import Functions, context_for, name_from_arn
 from ..options import options_of
 from . import s3, sns
-from ._base import Job, deliver_records, optional_text, text, translating
+from ._base import (
+    Job,
+    deliver_records,
+    malformed,
+    optional_text,
+    text,
+    translating,
+    undeliverable,
+)
 from .s3 import Work, first_record, json_object
 
 if TYPE_CHECKING:
-    from portafunc.app import Function
+    from portafunc.app import App, Function
     from portafunc.context import Context
 
 __all__ = ["SQS"]
@@ -77,6 +86,13 @@ class SQS:
             ids = [text(record["messageId"]) for record in records]
             arn = text(records[0]["eventSourceARN"])
         function = _queue_function(functions, arn)
+        ordered = arn.endswith(".fifo") or (
+            function is not None and bool(options_of(function).get("fifo"))
+        )
+        if function is not None and function.trigger.kind == "queue":
+            ctx = context_for(lambda_context)
+            failed = _deliver_messages(functions.app, function, records, ids, arn, ctx, ordered)
+            return _answer(failed)
         route = _route(functions, function, arn)
         found = _resolve_all(route, records)
         unroutable = [item for item in found if isinstance(item, NoSuchFunction)]
@@ -86,11 +102,44 @@ class SQS:
         jobs = [
             (item_id, _job(functions, item, ctx)) for item_id, item in zip(ids, found, strict=True)
         ]
-        ordered = arn.endswith(".fifo") or (
-            function is not None and bool(options_of(function).get("fifo"))
-        )
-        failed = deliver_records(functions, jobs, ctx, ordered=ordered)
-        return {"batchItemFailures": [{"itemIdentifier": item_id} for item_id in failed]}
+        return _answer(deliver_records(functions, jobs, ctx, ordered=ordered))
+
+
+def _answer(failed: list[str]) -> dict[str, list[dict[str, str]]]:
+    return {"batchItemFailures": [{"itemIdentifier": item_id} for item_id in failed]}
+
+
+def _deliver_messages(
+    app: App,
+    function: Function,
+    records: list[Mapping[str, Any]],
+    ids: list[str],
+    arn: str,
+    ctx: Context,
+    ordered: bool,
+) -> list[str]:
+    """A queue function's batch (the common case): each record a message for it, in
+    one loop; return the ids of the failed records (for ``ordered``, with every later one).
+    """
+    source = name_from_arn(arn)
+    failed: list[str] = []
+    for index, record in enumerate(records):
+        try:
+            envelope = message(record, source)
+        except Exception as exc:
+            undeliverable(
+                ids[index], exc if isinstance(exc, PortafuncError) else malformed("sqs", exc)
+            )
+        else:
+            try:
+                pipeline.deliver(app, function, envelope, ctx)
+                continue
+            except Exception:  # the pipeline has logged it
+                pass
+        failed.append(ids[index])
+        if ordered:
+            return failed + ids[index + 1 :]
+    return failed
 
 
 def message(record: Mapping[str, Any], source: str) -> Message[Any]:
@@ -133,7 +182,7 @@ def _queue_function(functions: Functions, arn: str) -> Function | None:
     pinned = functions.pinned
     if pinned is None:
         return functions.find(("queue",), arn)
-    if pinned.trigger.kind not in _READERS:
+    if pinned.trigger.kind != "queue" and pinned.trigger.kind not in _READERS:
         raise NoSuchFunction(
             f"SQS queue {arn!r}: the pinned function {pinned.name!r} is a "
             f"{pinned.trigger.kind} function"
@@ -146,12 +195,6 @@ def _route(functions: Functions, function: Function | None, arn: str) -> Route:
         _nested if function is None else _READERS[function.trigger.kind]
     )
     return partial(reader, functions, function, arn, name_from_arn(arn))
-
-
-def _queue(
-    functions: Functions, function: Function, arn: str, source: str, record: Mapping[str, Any]
-) -> Sequence[Work]:
-    return [(function, message(record, source))]
 
 
 def _topic(
@@ -185,7 +228,8 @@ def _nested(
     raise NoSuchFunction(f"SQS queue {arn!r} (queue functions)")
 
 
-_READERS = {"queue": _queue, "topic": _topic, "storage": _nested}
+#: How a pinned function's kind reads a record (queue functions: see _deliver_messages).
+_READERS = {"topic": _topic, "storage": _nested}
 
 
 def _delivery(record: Mapping[str, Any]) -> tuple[int | None, str | None]:

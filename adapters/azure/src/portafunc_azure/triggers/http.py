@@ -288,16 +288,17 @@ def decode_principal(header: str) -> dict[str, Any]:
 
 def http_response(response: HTTPResponse) -> func.HttpResponse:
     """``response`` as the ``func.HttpResponse`` the worker sends back (names lower-cased)."""
-    azure = func.HttpResponse(response.body, status_code=response.status)
     pairs = response.headers
-    if not pairs:
-        return azure
-    # Headers.add, not the constructor's headers=: that calls add_header, which calls add.
-    add = azure.headers.add
     if len(pairs) == 1:  # the usual case: just the content type
         name, value = pairs[0]
-        add(name.lower(), value)
-        return azure
+        known = _as_mimetype(value) if name.lower() == "content-type" else None
+        if known is not None:
+            return func.HttpResponse(
+                response.body, status_code=response.status, mimetype=known[0], charset=known[1]
+            )
+    azure = func.HttpResponse(response.body, status_code=response.status)
+    # Headers.add, not the constructor's headers=: that calls add_header, which calls add.
+    add = azure.headers.add
     headers: dict[str, str] = {}
     cookies: list[str] = []
     for name, value in pairs:
@@ -313,3 +314,16 @@ def http_response(response: HTTPResponse) -> func.HttpResponse:
     for cookie in cookies:
         add("set-cookie", cookie)
     return azure
+
+
+def _as_mimetype(content_type: str) -> tuple[str, str | None] | None:
+    """``(mimetype, charset)`` that the worker's converter writes back as exactly
+    ``content_type`` when no header is set, or None if it would write something else.
+
+    The converter sends the mimetype as is, with ``; charset=…`` added for ``text/``
+    types; setting it instead of a header skips werkzeug's ``Headers.add`` per call.
+    """
+    if not content_type.startswith("text/"):
+        return content_type, None
+    mimetype, separator, charset = content_type.partition("; charset=")
+    return (mimetype, charset) if separator and charset and ";" not in charset else None
