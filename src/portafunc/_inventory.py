@@ -3,7 +3,6 @@ each installed provider deploys for them, as a table or as JSON."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from .app import App, Function
@@ -28,7 +27,7 @@ def inventory(app: App, providers: dict[str, Provider]) -> dict[str, Any]:
                     "resource": function.trigger.resource,
                     "description": function.trigger.describe(),
                 },
-                "settings": _settings(function),
+                "settings": function.settings.given(),
                 "where": function.where,
                 "providers": {name: _deploys(p, function) for name, p in providers.items()},
             }
@@ -42,7 +41,8 @@ def table(app: App, providers: dict[str, Provider]) -> str:
     rows = [["FUNCTION", "TRIGGER", "SETTINGS", *(name.upper() for name in providers)]]
     for function in app.functions.values():
         settings = " ".join(
-            f"{key}={value}{_UNITS.get(key, '')}" for key, value in _settings(function).items()
+            f"{key}={value}{_UNITS.get(key, '')}"
+            for key, value in function.settings.given().items()
         )
         rows.append(
             [
@@ -57,11 +57,6 @@ def table(app: App, providers: dict[str, Provider]) -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
         for row in rows
     )
-
-
-def _settings(function: Function) -> dict[str, Any]:
-    values = dataclasses.asdict(function.settings)
-    return {key: value for key, value in values.items() if value is not None}
 
 
 def _deploys(provider: Provider, function: Function) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from typing_extensions import TypedDict, Unpack
 
 from . import cron as _cron
+from ._value import Value
 from .binding import Binding, compile_handler
 from .errors import DeclarationError, NoSuchFunction
 from .events import Action
@@ -62,30 +62,77 @@ class MessageOptions(DeployOptions, total=False):
     max_attempts: int
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Value):
     """The portable deployment settings; None leaves the provider's default."""
 
-    timeout: float | None = None
-    memory: int | None = None
-    batch_size: int | None = None
-    max_attempts: int | None = None
+    __slots__ = ("batch_size", "max_attempts", "memory", "timeout")
+    timeout: float | None
+    memory: int | None
+    batch_size: int | None
+    max_attempts: int | None
+
+    def __init__(
+        self,
+        timeout: float | None = None,
+        memory: int | None = None,
+        batch_size: int | None = None,
+        max_attempts: int | None = None,
+    ) -> None:
+        self._init(timeout=timeout, memory=memory, batch_size=batch_size, max_attempts=max_attempts)
+
+    def given(self) -> dict[str, float | int]:
+        """The settings the declaration gave (not None), by name."""
+        values = {
+            "timeout": self.timeout,
+            "memory": self.memory,
+            "batch_size": self.batch_size,
+            "max_attempts": self.max_attempts,
+        }
+        return {name: value for name, value in values.items() if value is not None}
 
 
-@dataclass(frozen=True)
-class Function:
+class Function(Value):
     """One declared function: its trigger, handler, compiled binding and settings."""
 
+    __slots__ = (
+        "binding",
+        "handler",
+        "logger",
+        "name",
+        "options",
+        "settings",
+        "status",
+        "trigger",
+        "where",
+    )  # fmt: skip
     name: str
     trigger: Trigger
     handler: Callable[..., Any]
     binding: Binding
     where: str
-    settings: Settings = Settings()
-    options: Mapping[str, Mapping[str, object]] = field(default_factory=dict)
-    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("portafunc"))
+    settings: Settings
+    options: Mapping[str, Mapping[str, object]]
+    logger: logging.Logger
     #: The HTTP status the decorator set (None: the default, and for non-HTTP functions).
-    status: int | None = None
+    status: int | None
+
+    def __init__(
+        self,
+        name: str,
+        trigger: Trigger,
+        handler: Callable[..., Any],
+        binding: Binding,
+        where: str,
+        settings: Settings | None = None,
+        options: Mapping[str, Mapping[str, object]] | None = None,
+        logger: logging.Logger | None = None,
+        status: int | None = None,
+    ) -> None:
+        self._init(
+            name=name, trigger=trigger, handler=handler, binding=binding, where=where,
+            settings=settings or Settings(), options={} if options is None else options,
+            logger=logger or logging.getLogger("portafunc"), status=status,
+        )  # fmt: skip
 
 
 class App:

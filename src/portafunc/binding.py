@@ -10,12 +10,12 @@ from __future__ import annotations
 import inspect
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import PydanticUserError, TypeAdapter, ValidationError
 
+from ._value import Value
 from .context import Context
 from .errors import DeclarationError, InvalidPayload
 from .events import ChangeEvent, Event, Message, ScheduleEvent, StorageEvent
@@ -31,15 +31,24 @@ _SEQUENCES = (list, tuple, set, frozenset, Sequence)
 _MISSING = inspect.Parameter.empty
 
 
-@dataclass(frozen=True)
-class Binding:
+class Binding(Value):
     """How to call one handler: positional and keyword extractors, and ``call``, which
     extracts every argument from an envelope and calls the handler with them."""
 
+    __slots__ = ("call", "is_async", "keyword", "positional")
     positional: tuple[Extractor, ...]
     keyword: tuple[tuple[str, Extractor], ...]
     is_async: bool
     call: Extractor
+
+    def __init__(
+        self,
+        positional: tuple[Extractor, ...],
+        keyword: tuple[tuple[str, Extractor], ...],
+        is_async: bool,
+        call: Extractor,
+    ) -> None:
+        self._init(positional=positional, keyword=keyword, is_async=is_async, call=call)
 
 
 class Decoder:

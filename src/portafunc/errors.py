@@ -14,7 +14,6 @@ The tree::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from http import HTTPStatus
 from typing import Any
 
 __all__ = [
@@ -25,6 +24,7 @@ __all__ = [
     "PortafuncError",
     "UnsupportedEvent",
     "UnsupportedSchedule",
+    "reason_phrase",
 ]
 
 
@@ -68,6 +68,18 @@ _RFC9110_PHRASES = {
 }
 
 
+def reason_phrase(status: int) -> str | None:
+    """The RFC 9110 reason phrase of ``status``, or None for a status it does not name."""
+    if status in _RFC9110_PHRASES:
+        return _RFC9110_PHRASES[status]
+    from http import HTTPStatus  # not at import: only error responses need it (cold start)
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
+
+
 class HTTPError(PortafuncError):
     """An HTTP error response; rendered as RFC 9457 problem JSON."""
 
@@ -86,12 +98,7 @@ class HTTPError(PortafuncError):
     @property
     def title(self) -> str:
         """The status's RFC 9110 reason phrase (the same on every Python version)."""
-        if self.status in _RFC9110_PHRASES:
-            return _RFC9110_PHRASES[self.status]
-        try:
-            return HTTPStatus(self.status).phrase
-        except ValueError:
-            return "Error"
+        return reason_phrase(self.status) or "Error"
 
     def __str__(self) -> str:
         return f"{self.status} {self.title}" + (f": {self.detail}" if self.detail else "")

@@ -5,7 +5,6 @@ Each takes the functions whose ``aws=`` options are valid.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 from typing import TYPE_CHECKING, cast
 
@@ -120,7 +119,7 @@ def _created(functions: list[Function]) -> Iterator[Finding]:
 def _one_http_function(functions: list[Function]) -> Iterator[Finding]:
     """Every HTTP route is one Lambda function by default: settings that differ merge."""
     http = [f for f in functions if f.trigger.kind == "http"]
-    shapes = {(dataclasses.astuple(f.settings), repr(options_of(f))) for f in http}
+    shapes = {(f.settings, repr(options_of(f))) for f in http}
     if len(shapes) > 1:
         yield Finding(
             "warning",

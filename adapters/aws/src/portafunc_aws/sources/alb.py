@@ -23,12 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import lru_cache
-from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote_plus
 
 from portafunc.datastructures import Headers
-from portafunc.errors import HTTPError
+from portafunc.errors import reason_phrase
 from portafunc.http import HTTPRequest, HTTPResponse
 
 from ._base import HTTPSource
@@ -110,8 +109,5 @@ def _header(headers: Mapping[str, Any] | None, name: str) -> list[str]:
 @lru_cache(maxsize=64)
 def _description(status: int) -> str:
     """``"200 OK"``: the status code and its RFC 9110 reason phrase."""
-    try:
-        HTTPStatus(status)
-    except ValueError:
-        return str(status)
-    return f"{status} {HTTPError(status).title}"
+    phrase = reason_phrase(status)
+    return str(status) if phrase is None else f"{status} {phrase}"
