@@ -2,8 +2,9 @@
 
 Each run is ``python -c CHILD``, where ``CHILD`` imports the app (and with a provider,
 builds that adapter's entry, as the cloud's runtime does), then prints one marked JSON
-line: its peak memory and the provider SDK modules it loaded. The wall time of each
-process is measured here; one more run with ``-X importtime`` names the heaviest imports.
+line: its peak memory and the provider SDK modules it loaded. The time from each
+process's start to that line is measured here (its exit is not part of a cold
+start); one more run with ``-X importtime`` names the heaviest imports.
 Nothing is imported in this process.
 """
 
@@ -14,10 +15,13 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ._loader import source_of
 from .errors import PortafuncError
@@ -94,13 +98,12 @@ def measure(spec: str, provider: str | None, runs: int) -> Report:
     rss: list[int | None] = []
     sdk: tuple[str, ...] = ()
     for _ in range(runs):
-        started = time.perf_counter()
-        stdout, _stderr = _run(spec, [sys.executable, "-c", code], root)
-        times.append((time.perf_counter() - started) * 1000)
+        elapsed, stdout, _stderr = _run(spec, [sys.executable, "-c", code], root)
+        times.append(elapsed)
         peak, modules = _result(spec, stdout)
         rss.append(peak)
         sdk = tuple(modules)
-    _stdout, stderr = _run(spec, [sys.executable, "-X", "importtime", "-c", code], root)
+    _elapsed, _stdout, stderr = _run(spec, [sys.executable, "-X", "importtime", "-c", code], root)
     peaks = [value for value in rss if value is not None]
     return Report(
         app=spec, provider=provider, times_ms=tuple(times),
@@ -171,19 +174,49 @@ def verdict(report: Report, budget_ms: float) -> tuple[str, bool]:
     return f"{word}: median {report.median_ms:.1f} ms {sign} {budget_ms:g} ms", ok
 
 
-def _run(spec: str, argv: list[str], root: Path) -> tuple[str, str]:
+def _run(spec: str, argv: list[str], root: Path) -> tuple[float, str, str]:
+    """Run a child: the ms from its start to its marked line (printed once the app is
+    imported; the process's exit is not part of a cold start), its stdout and stderr."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), env.get("PYTHONPATH")]))
-    try:
-        done = subprocess.run(
-            argv, cwd=root, env=env, capture_output=True, text=True, timeout=_TIMEOUT
-        )
-    except subprocess.TimeoutExpired:
-        raise PortafuncError(f"importing {spec} took more than {_TIMEOUT:g}s") from None
-    if done.returncode != 0:
-        lines = done.stderr.strip().splitlines() or [f"exit code {done.returncode}"]
+    started = time.perf_counter()
+    # stderr goes to a file: a full pipe (-X importtime writes a lot) would block the child.
+    with (
+        tempfile.TemporaryFile("w+") as errors,
+        subprocess.Popen(
+            argv, cwd=root, env=env, stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as child,
+    ):
+        expired = threading.Event()
+
+        def expire() -> None:  # an import that never ends
+            expired.set()
+            child.kill()
+
+        deadline = threading.Timer(_TIMEOUT, expire)
+        deadline.start()
+        try:
+            first = "".join(_until_marked(child.stdout))
+            elapsed = (time.perf_counter() - started) * 1000
+            stdout, _ = child.communicate()
+        finally:
+            deadline.cancel()
+        errors.seek(0)
+        stderr = errors.read()
+    if expired.is_set():
+        raise PortafuncError(f"importing {spec} took more than {_TIMEOUT:g}s")
+    if child.returncode != 0:
+        lines = stderr.strip().splitlines() or [f"exit code {child.returncode}"]
         raise PortafuncError(f"cannot import {spec}: {lines[-1]}")
-    return done.stdout, done.stderr
+    return elapsed, first + stdout, stderr
+
+
+def _until_marked(stdout: IO[str] | None) -> Iterator[str]:
+    """The lines of ``stdout`` up to the marked one (what the app prints comes first)."""
+    for line in stdout or ():
+        yield line
+        if line.startswith(_MARK):
+            return
 
 
 def _result(spec: str, stdout: str) -> tuple[int | None, list[str]]:

@@ -293,12 +293,18 @@ def run_child(code: str, directory: Path, cache: Path) -> tuple[float, str]:
     env["PYTHONPYCACHEPREFIX"] = str(cache)
     argv = [sys.executable, "-c", code]
     started = time.perf_counter()
-    with subprocess.Popen(
-        argv, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    ) as child:
+    # stderr goes to a file: a full pipe would block the child before it prints.
+    with (
+        tempfile.TemporaryFile("w+") as errors,
+        subprocess.Popen(
+            argv, cwd=directory, env=env, stdout=subprocess.PIPE, stderr=errors, text=True
+        ) as child,
+    ):
         first = child.stdout.readline() if child.stdout else ""
         elapsed = (time.perf_counter() - started) * 1000
-        rest, stderr = child.communicate(timeout=_TIMEOUT)
+        rest, _ = child.communicate(timeout=_TIMEOUT)
+        errors.seek(0)
+        stderr = errors.read()
     if child.returncode != 0:
         raise RuntimeError(f"{code!r} failed in {directory.name}:\n{stderr.strip()}")
     return elapsed, first + rest

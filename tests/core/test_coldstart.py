@@ -113,3 +113,13 @@ def test_heaviest_imports_counts_a_package_once() -> None:
         "something else",
     ])  # fmt: skip
     assert heaviest_imports(stderr) == [("pydantic", 75), ("json", 12)]
+
+
+def test_an_import_that_never_ends_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "stuck.py"
+    path.write_text("import time\ntime.sleep(60)\n")
+    monkeypatch.setattr("portafunc._coldstart._TIMEOUT", 0.5)
+    assert main(["coldstart", f"{path}:app", "--runs", "1"]) != 0
+    assert "took more than 0.5s" in capsys.readouterr().err
