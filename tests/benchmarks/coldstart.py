@@ -40,39 +40,16 @@ MODULES = {"aws": "lambda_function", "azure": "function_app", "gcp": "main"}
 _MARK = "__coldstart__ "
 _TIMEOUT = 120.0
 
-MODELS = """\
-from pydantic import BaseModel, Field
+
+def _models() -> str:
+    """The models and business logic of ``conftest.py`` (the benchmarks' own), as source."""
+    conftest = Path(__file__).with_name("conftest.py").read_text(encoding="utf-8")
+    start = conftest.index("# -- the models")
+    end = conftest.index("\nORDER", start)
+    return "from pydantic import BaseModel, Field\n\n\n" + conftest[start:end].strip() + "\n"
 
 
-class Customer(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(min_length=1, max_length=200)
-    email: str = Field(pattern=r"^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$")
-
-
-class LineItem(BaseModel):
-    sku: str = Field(pattern=r"^[A-Z0-9-]{3,20}$")
-    qty: int = Field(gt=0, le=1000)
-    unit_price_cents: int = Field(ge=0)
-
-
-class Order(BaseModel):
-    id: str = Field(min_length=1, max_length=64)
-    customer: Customer
-    items: list[LineItem] = Field(min_length=1, max_length=100)
-    note: str | None = Field(default=None, max_length=500)
-
-
-class Receipt(BaseModel):
-    tenant: str
-    order: Order
-    total_cents: int
-
-
-def fulfil(tenant: str, order: Order) -> Receipt:
-    total = sum(item.qty * item.unit_price_cents for item in order.items)
-    return Receipt(tenant=tenant, order=order, total_cents=total)
-"""
+MODELS = _models()
 
 PORTAFUNC = """\
 import portafunc_{provider}

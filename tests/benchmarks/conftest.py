@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field
 
 from portafunc import App, Context, HTTPRequest, Message
 
-# -- the models -----------------------------------------------------------------------
+# -- the models (coldstart.py writes this section into its modules) ------------------
 
 
 class Customer(BaseModel):
