@@ -45,6 +45,8 @@ __all__ = ["DELIVER_PATH", "EVENTS_PATH", "DevServer", "Options", "make_server",
 
 _logger = logging.getLogger("portafunc.serve")
 _BREAKS = frozenset("\r\n")
+#: How long a connection whose request body was left unread keeps discarding it.
+_LINGER_SECONDS = 5.0
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 
 
@@ -140,11 +142,14 @@ def serve(
 
 class _Handler(BaseHTTPRequestHandler):
     server: DevServer
+    #: Whether this request's body was left unread (too large, or unreadable).
+    unread_body = False
     protocol_version = "HTTP/1.1"
     server_version = "portafunc"
 
     def _handle(self) -> None:
         started = time.perf_counter()
+        self.unread_body = False
         path, query = _split_target(self.path)
         request_id = uuid.uuid4().hex
         response = self._respond(path, query, request_id)
@@ -162,12 +167,16 @@ class _Handler(BaseHTTPRequestHandler):
             what = f"deliver {extra['function']}"
         _logger.info("%s %d %.1fms", what, response.status, duration, extra=extra)
         self._write(response)  # after the log line, so a client never sees an unlogged answer
+        if self.unread_body:
+            self._linger()
 
     def _respond(self, path: str, query: str, request_id: str) -> HTTPResponse:
         server = self.server
         ctx = Context(provider="local", invocation_id=request_id, trace_id=self._trace_id())
         try:
-            body = self._read_body()
+            # Message and event payloads are not HTTP bodies: max_body_size is not theirs.
+            reserved = path.startswith(DELIVER_PATH) or path == EVENTS_PATH
+            body = self._read_body(None if reserved else server.app.max_body_size)
             if path.startswith(DELIVER_PATH):
                 name = path[len(DELIVER_PATH) :]
                 return _endpoints.deliver(server.app, self.command, name, body, query, ctx)
@@ -177,8 +186,8 @@ class _Handler(BaseHTTPRequestHandler):
             if server.http is not None:
                 return _checked(server.http(request), server.provider)
             return pipeline.handle_http(server.app, request, ctx)
-        except HTTPError as exc:  # the request itself is unreadable
-            self.close_connection = True
+        except HTTPError as exc:  # the request is unreadable, or its body too large to read
+            self.close_connection = self.unread_body = True
             return pipeline.problem(exc)
         except Exception:  # a startup hook failed, or a bug: answer, log, carry on
             _logger.exception("request %s failed", request_id)
@@ -200,18 +209,22 @@ class _Handler(BaseHTTPRequestHandler):
         valid = match is not None and match[1] != "0" * 32
         return match[1] if match is not None and valid else uuid.uuid4().hex
 
-    def _read_body(self) -> bytes:
+    def _read_body(self, limit: int | None) -> bytes:
+        """The request body; HTTPError 413, before reading it, if it has more than ``limit``
+        bytes (the pipeline would refuse it too, but only once read)."""
         if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-            return self._read_chunked()
+            return self._read_chunked(limit)
         length = self.headers.get("content-length")
         if length is None:
             return b""
         if not length.strip().isdigit():
             raise HTTPError(400, "invalid Content-Length")
+        _check_size(int(length), limit)
         return self.rfile.read(int(length))
 
-    def _read_chunked(self) -> bytes:
-        chunks = []
+    def _read_chunked(self, limit: int | None) -> bytes:
+        chunks: list[bytes] = []
+        total = 0
         while True:
             size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
             try:
@@ -220,6 +233,8 @@ class _Handler(BaseHTTPRequestHandler):
                 raise HTTPError(400, "malformed chunked body") from None
             if size == 0:
                 break
+            total += size
+            _check_size(total, limit)
             chunks.append(self.rfile.read(size))
             self.rfile.readline(1024)
         while self.rfile.readline(65536) not in (b"\r\n", b"\n", b""):
@@ -233,12 +248,29 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if not bodyless and response.header("content-length") is None:
             self.send_header("Content-Length", str(len(response.body)))
+        if self.close_connection and response.header("connection") is None:
+            self.send_header("Connection", "close")  # or a kept-alive client finds it closed
         try:
             self.end_headers()
             if not bodyless and self.command != "HEAD":
                 self.wfile.write(response.body)
         except ConnectionError:
             self.close_connection = True
+
+    def _linger(self) -> None:
+        """Close after leaving a body unread as RFC 9112 §9.6 says: stop sending, then
+        discard what the client still sends (until it closes, for a few seconds at most),
+        so that the close does not reset the connection before the client read the answer
+        (a client sends its whole body before it reads)."""
+        deadline = time.monotonic() + _LINGER_SECONDS
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            while (left := deadline - time.monotonic()) > 0:
+                self.connection.settimeout(min(left, 1.0))
+                if not self.connection.recv(65536):
+                    return
+        except OSError:  # a timeout, or the client is gone: close anyway
+            pass
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass  # _handle logs each request once it is answered, with its duration
@@ -257,6 +289,11 @@ def _checked(response: object, provider: str) -> HTTPResponse:
             f"the {provider} adapter's http_handler returned a {got}, not an HTTPResponse"
         )
     return response
+
+
+def _check_size(size: int, limit: int | None) -> None:
+    if limit is not None and size > limit:
+        raise HTTPError(413, f"the request body is larger than {limit} bytes")
 
 
 def _split_target(target: str) -> tuple[str, str]:

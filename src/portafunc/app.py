@@ -29,7 +29,14 @@ from .triggers import (
     Trigger,
 )
 
-__all__ = ["App", "DeployOptions", "Function", "MessageOptions", "Settings"]
+__all__ = [
+    "DEFAULT_MAX_BODY_SIZE",
+    "App",
+    "DeployOptions",
+    "Function",
+    "MessageOptions",
+    "Settings",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=BaseException)
@@ -135,12 +142,28 @@ class Function(Value):
         )  # fmt: skip
 
 
-class App:
-    """A portafunc application: a named set of functions."""
+#: Lambda's limit on a synchronous invocation's payload: App's default ``max_body_size``.
+DEFAULT_MAX_BODY_SIZE = 6 * 1024 * 1024
 
-    def __init__(self, name: str, *, access_log: bool = False) -> None:
+
+class App:
+    """A portafunc application: a named set of functions.
+
+    ``access_log`` logs one line per invocation (status and duration).
+    ``max_body_size`` is the largest HTTP request body, in bytes, its functions accept:
+    a larger one is answered 413 before it is routed or parsed (None: no limit).
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        access_log: bool = False,
+        max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+    ) -> None:
         self.name = name
         self.access_log = access_log
+        self.max_body_size = _body_limit(max_body_size)
         self.functions: dict[str, Function] = {}
         self.router: Router[Function] = Router()
         self.startup_hooks: list[Callable[[], Any]] = []
@@ -327,6 +350,12 @@ class App:
         if isinstance(trigger, HTTPTrigger):
             self.router.add(trigger.methods, parse_template(trigger.path), function, where)
         self.functions[name] = function
+
+
+def _body_limit(value: int | None) -> int | None:
+    if value is None or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return value
+    raise DeclarationError(f"max_body_size must be an int >= 0 (bytes) or None, got {value!r}")
 
 
 def _where(handler: Callable[..., Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json as _json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -10,7 +11,13 @@ from pydantic_core import to_json
 
 from .datastructures import Headers, QueryParams, Source, parse_cookies
 
-__all__ = ["HTTPRequest", "HTTPResponse"]
+__all__ = ["HTTPRequest", "HTTPResponse", "unsafe_header"]
+
+# RFC 9110 §5.6.2: a field name is a token.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# Names already found to be tokens: most apps send a handful, so a set lookup answers.
+_TOKENS: set[str] = set()
+_TOKENS_MAX = 1024
 
 
 class HTTPRequest:
@@ -136,8 +143,56 @@ class HTTPRequest:
         return f"HTTPRequest({self._method!r}, {self._path!r}, provider={self._provider!r})"
 
 
+def unsafe_header(headers: Iterable[tuple[str, str]]) -> str | None:
+    """The name of the first header that must not be sent, or None if all may be.
+
+    A header must not be sent if its name is not a token (RFC 9110 §5.6.2) or its value
+    holds a CR, LF or NUL (§5.5), which would let it end the header line and inject
+    others, or if either is not a ``str``. The name comes back as ``repr()`` when it is
+    not a ``str``; the value never does, so it is safe to log.
+    """
+    for name, value in headers:
+        if type(name) is not str:
+            return repr(name)
+        if name not in _TOKENS and not _is_token(name):
+            return name
+        # str.isprintable() is one C loop, and true for nearly every value; CR, LF and NUL
+        # are not printable, so only the rare other value (a tab, ...) needs a closer look.
+        if type(value) is not str or not (value.isprintable() or _no_breaks(value)):
+            return name
+    return None
+
+
+def _is_token(name: str) -> bool:
+    if _TOKEN.fullmatch(name) is None:
+        return False
+    if len(_TOKENS) < _TOKENS_MAX:
+        _TOKENS.add(name)
+    return True
+
+
+def _no_breaks(value: str) -> bool:
+    return "\r" not in value and "\n" not in value and "\0" not in value
+
+
+def _checked(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``headers``, or ValueError naming the first that must not be sent."""
+    name = unsafe_header(headers)
+    if name is not None:
+        raise ValueError(
+            f"response header {name!r} must not be sent: its name is not a token "
+            f"or its value has a line break (CR, LF or NUL)"
+        )
+    return headers
+
+
 class HTTPResponse:
-    """An HTTP response: status, multi-valued headers, body bytes."""
+    """An HTTP response: status, multi-valued headers, body bytes.
+
+    Its constructors refuse (ValueError) a header that must not be sent (see
+    :func:`unsafe_header`); the pipeline checks again before a handler's response
+    reaches the provider, since ``headers`` is a list anyone may append to.
+    """
 
     __slots__ = ("body", "headers", "status")
 
@@ -150,7 +205,7 @@ class HTTPResponse:
     ) -> None:
         self.status = status
         pairs = headers.items() if isinstance(headers, Mapping) else headers
-        self.headers: list[tuple[str, str]] = list(pairs) if pairs is not None else []
+        self.headers: list[tuple[str, str]] = _checked(list(pairs)) if pairs is not None else []
         self.body = body.encode() if isinstance(body, str) else body
 
     @classmethod
@@ -170,16 +225,18 @@ class HTTPResponse:
         content_type: str = "application/json",
     ) -> HTTPResponse:
         """A JSON response; ``obj`` may be anything pydantic can serialise."""
-        return cls._make(status, [("content-type", content_type), *headers], to_json(obj))
+        pairs = [("content-type", content_type), *headers]
+        if headers or content_type != "application/json":
+            _checked(pairs)
+        return cls._make(status, pairs, to_json(obj))
 
     @classmethod
     def plain(
         cls, text: str, status: int = 200, *, headers: Sequence[tuple[str, str]] = ()
     ) -> HTTPResponse:
         """A ``text/plain; charset=utf-8`` response."""
-        return cls._make(
-            status, [("content-type", "text/plain; charset=utf-8"), *headers], text.encode()
-        )
+        pairs = [("content-type", "text/plain; charset=utf-8"), *headers]
+        return cls._make(status, _checked(pairs) if headers else pairs, text.encode())
 
     def header(self, name: str) -> str | None:
         """The first value of header ``name`` (case-insensitive), or None."""

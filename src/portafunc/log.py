@@ -10,7 +10,8 @@ Two pieces, both plain :mod:`logging` objects so they combine with any set-up:
   provider's log service (CloudWatch, Application Insights, Cloud Logging) parses into fields.
 
 :func:`configure` installs them; adapters call it at cold start and the local dev server at
-start-up. Values under the keys in :data:`REDACTED_KEYS` are never written.
+start-up. Values under the keys in :data:`REDACTED_KEYS`, and under the names an app adds
+with ``configure(redact=...)``, are never written (see :func:`redacted_keys`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
@@ -33,12 +34,17 @@ __all__ = [
     "access_line",
     "configure",
     "function_logger",
+    "redacted_keys",
 ]
 
 REDACTED_KEYS: frozenset[str] = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"}
 )
-"""Lower-cased keys whose values :class:`JSONFormatter` replaces with ``"[redacted]"``."""
+"""Lower-cased keys whose values :class:`JSONFormatter` always replaces with ``"[redacted]"``."""
+
+# The names configure(redact=...) added, normalised by _normalise (REDACTED_KEYS are apart).
+# Replaced, never mutated, so a formatter reading it on another thread needs no lock.
+_redacted: frozenset[str] = frozenset()
 
 _REDACTED = "[redacted]"
 _CIRCULAR = "[circular]"
@@ -88,9 +94,11 @@ class JSONFormatter(logging.Formatter):
     ``provider``, ``invocation_id`` and ``trace_id`` when :class:`ContextFilter` set them;
     then the provider's trace-correlation key (``xray_trace_id`` on AWS, ``operation_Id`` on
     Azure, ``logging.googleapis.com/trace`` on GCP when ``GOOGLE_CLOUD_PROJECT`` is set); then
-    the record's ``extra`` fields, with secrets redacted and anything JSON cannot hold
-    written as ``str()`` (or ``repr()``); then ``exception`` and ``stack`` if present.
-    An ``extra`` field named like one of the fixed keys does not replace it.
+    the record's ``extra`` fields, with the values of sensitive keys (:func:`redacted_keys`)
+    replaced by ``"[redacted]"`` at every depth and anything JSON cannot hold written as
+    ``str()`` (or ``repr()``); then ``exception`` and ``stack`` if present. An ``extra``
+    field named like one of the fixed keys does not replace it. The message text is
+    written as formatted: keep secrets out of it.
     """
 
     def format(self, record: logging.LogRecord) -> str:
@@ -119,8 +127,15 @@ class JSONFormatter(logging.Formatter):
         return fields
 
 
-def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
+def configure(
+    level: int = logging.INFO, stream: TextIO | None = None, *, redact: Iterable[str] = ()
+) -> None:
     """Make log records carry invocation fields; safe to call any number of times.
+
+    ``redact`` names more sensitive fields (``("password", "card_number")``) whose values
+    :class:`JSONFormatter` replaces with ``"[redacted]"``, in addition to
+    :data:`REDACTED_KEYS`. Names add up across calls and hold for the whole process;
+    they match case-insensitively, with ``_`` and ``-`` alike.
 
     Without root handlers, add one writing JSON to ``stream`` (default: ``sys.stderr``) and
     set the root level to ``level``, so plain ``logging.getLogger(__name__)`` loggers in
@@ -129,8 +144,10 @@ def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
     Either way set the ``portafunc`` logger's level to ``level``. Later calls never add a
     second handler or filter.
     """
+    global _redacted
     root = logging.getLogger()
     with _configure_lock:
+        _redacted = _redacted.union(_normalise(name) for name in _names(redact))
         if root.handlers:
             for handler in root.handlers:
                 _ensure_context_filter(handler)
@@ -138,6 +155,12 @@ def configure(level: int = logging.INFO, stream: TextIO | None = None) -> None:
             root.addHandler(_json_handler(sys.stderr if stream is None else stream))
             root.setLevel(level)
     logging.getLogger("portafunc").setLevel(level)
+
+
+def redacted_keys() -> frozenset[str]:
+    """Every key whose value :class:`JSONFormatter` redacts: :data:`REDACTED_KEYS` and the
+    names given to :func:`configure`, lower-cased, ``_`` written as ``-``."""
+    return _DEFAULT_REDACTED | _redacted
 
 
 def function_logger(app_name: str, function_name: str) -> logging.Logger:
@@ -195,8 +218,26 @@ def _extras(record: logging.LogRecord) -> dict[str, Any]:
     }
 
 
+def _names(redact: Iterable[str]) -> tuple[str, ...]:
+    names = (redact,) if isinstance(redact, str) else tuple(redact)
+    wrong = [name for name in names if not isinstance(name, str) or not name.strip()]
+    if wrong:
+        raise TypeError(f"redact= takes field names (non-empty strings), got {wrong!r}")
+    return names
+
+
+def _normalise(key: str) -> str:
+    return key.strip().lower().replace("_", "-")
+
+
+_DEFAULT_REDACTED = frozenset(_normalise(key) for key in REDACTED_KEYS)
+
+
 def _is_secret(key: object) -> bool:
-    return isinstance(key, str) and key.lower() in REDACTED_KEYS
+    if not isinstance(key, str):
+        return False
+    name = _normalise(key)
+    return name in _DEFAULT_REDACTED or name in _redacted
 
 
 def _redact_mapping(mapping: Mapping[Any, Any], ancestors: tuple[int, ...]) -> dict[str, Any]:

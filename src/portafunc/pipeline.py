@@ -3,7 +3,9 @@
 decode → bind → call → encode, the same on every provider:
 
 - :func:`handle_http` / :func:`handle_http_async` route a request and always
-  answer with an :class:`HTTPResponse` (errors as RFC 9457 problem JSON);
+  answer with an :class:`HTTPResponse` (errors as RFC 9457 problem JSON): a body
+  over the app's ``max_body_size`` is a 413 before anything else runs, and a
+  response with a header that must not be sent (CR/LF in it) becomes a 500;
 - :func:`deliver` / :func:`deliver_async` run one message or event and raise
   when the handler fails, so the adapter can report it for redelivery;
 - :func:`deliver_batch` applies the batch rules: every failure reported, and
@@ -25,7 +27,7 @@ from . import _aio, log
 from .app import App, ExceptionHandler, Function
 from .context import Context, current
 from .errors import HTTPError, InvalidPayload
-from .http import HTTPRequest, HTTPResponse
+from .http import HTTPRequest, HTTPResponse, unsafe_header
 
 __all__ = [
     "deliver",
@@ -49,6 +51,8 @@ def handle_http(
     """Route ``request`` to its function and run it; never raises unless asked to."""
     if not app.started and not _started_or_500(app):
         return problem(HTTPError(500))
+    if app.max_body_size is not None and len(request._body) > app.max_body_size:
+        return _too_large(app, request)
     started = time.perf_counter() if app.access_log else 0.0
     try:
         function, request._path_params = app.router.match(request._method, request._path)
@@ -82,6 +86,8 @@ async def handle_http_async(
         except Exception:
             _logger.exception("a startup hook of %s failed", app.name)
             return problem(HTTPError(500))
+    if app.max_body_size is not None and len(request._body) > app.max_body_size:
+        return _too_large(app, request)
     started = time.perf_counter() if app.access_log else 0.0
     try:
         function, request._path_params = app.router.match(request._method, request._path)
@@ -187,11 +193,14 @@ def encode(result: Any, status: int | None = None) -> HTTPResponse:
     """An HTTP handler's return value as a response (DESIGN §4's rules).
 
     ``status`` is the decorator's: it wins over the default (200, or 204 for None).
+    An :class:`HTTPResponse` is returned as it is if every header may be sent, else
+    a 500 problem is, and an error naming the header (never its value) is logged; the
+    other results get portafunc's own constant headers and need no check.
     """
     if not isinstance(result, _SPECIAL):  # the common case, one check: JSON
         return HTTPResponse._make(status or 200, [("content-type", _JSON)], to_json(result))
     if isinstance(result, HTTPResponse):
-        return result
+        return _sendable(result)
     if result is None:
         return HTTPResponse._make(status or 204, [], b"")
     if isinstance(result, str):
@@ -215,10 +224,14 @@ def problem(error: HTTPError | InvalidPayload) -> HTTPResponse:
                 }
                 for e in error.errors
             ]
-        return HTTPResponse(status, headers=[("content-type", _PROBLEM)], body=to_json(body))
+        return HTTPResponse._make(status, [("content-type", _PROBLEM)], to_json(body))
     headers = [("content-type", _PROBLEM)]
-    headers += [(k, v) for k, v in error.headers.items() if k.lower() != "content-type"]
-    return HTTPResponse(error.status, headers=headers, body=to_json(_problem_body(error)))
+    body_bytes = to_json(_problem_body(error))
+    if not error.headers:
+        return HTTPResponse._make(error.status, headers, body_bytes)
+    # Checked: a handler's HTTPError(..., headers=...) may carry anything.
+    headers += [(k, v) for k, v in error.headers.items() if str(k).lower() != "content-type"]
+    return _sendable(HTTPResponse._make(error.status, headers, body_bytes))
 
 
 def _problem_body(error: HTTPError) -> dict[str, Any]:
@@ -226,6 +239,30 @@ def _problem_body(error: HTTPError) -> dict[str, Any]:
     if error.detail:
         body["detail"] = error.detail
     return body
+
+
+def _sendable(response: HTTPResponse) -> HTTPResponse:
+    """``response``, or a 500 problem if one of its headers must not be sent."""
+    name = unsafe_header(response.headers)
+    if name is None:
+        return response
+    ctx = current.get()
+    logger = _logger if ctx is None else ctx.logger
+    logger.error(
+        "response header %r refused: its name is not a token or its value has a line "
+        "break (CR, LF or NUL); answering 500 instead",
+        name,
+    )
+    return problem(HTTPError(500))
+
+
+def _too_large(app: App, request: HTTPRequest) -> HTTPResponse:
+    limit = app.max_body_size
+    _logger.warning(
+        "%s %r refused: a body of %d bytes is over the limit of %d bytes",
+        request._method, request._path, len(request._body), limit,
+    )  # fmt: skip
+    return problem(HTTPError(413, f"the request body is larger than {limit} bytes"))
 
 
 def _enter(function: Function, ctx: Context) -> Token[Context | None]:
