@@ -10,11 +10,13 @@ from typing import Any, TypeVar, cast
 from typing_extensions import TypedDict, Unpack
 
 from . import cron as _cron
+from . import middleware as _middleware
 from ._value import Value
 from .binding import Binding, compile_handler
 from .errors import DeclarationError, NoSuchFunction
 from .events import Action
 from .http import HTTPRequest
+from .middleware import Middleware
 from .routing import Router, parse_template
 from .triggers import (
     ACTIONS,
@@ -40,6 +42,7 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 E = TypeVar("E", bound=BaseException)
+M = TypeVar("M", bound=Middleware)
 ExceptionHandler = Callable[[HTTPRequest, Any], Any]
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # The portable settings and the types each accepts (never bool).
@@ -60,6 +63,7 @@ class DeployOptions(TypedDict, total=False):
     aws: Mapping[str, object]
     azure: Mapping[str, object]
     gcp: Mapping[str, object]
+    middleware: Sequence[Middleware]
 
 
 class MessageOptions(DeployOptions, total=False):
@@ -105,6 +109,7 @@ class Function(Value):
         "binding",
         "handler",
         "logger",
+        "middleware",
         "name",
         "options",
         "settings",
@@ -122,6 +127,8 @@ class Function(Value):
     logger: logging.Logger
     #: The HTTP status the decorator set (None: the default, and for non-HTTP functions).
     status: int | None
+    #: The function's own middleware (``middleware=[...]``), inside the app's.
+    middleware: tuple[Middleware, ...]
 
     def __init__(
         self,
@@ -134,11 +141,13 @@ class Function(Value):
         options: Mapping[str, Mapping[str, object]] | None = None,
         logger: logging.Logger | None = None,
         status: int | None = None,
+        middleware: Sequence[Middleware] = (),
     ) -> None:
         self._init(
             name=name, trigger=trigger, handler=handler, binding=binding, where=where,
             settings=settings or Settings(), options={} if options is None else options,
             logger=logger or logging.getLogger("portafunc"), status=status,
+            middleware=tuple(middleware),
         )  # fmt: skip
 
 
@@ -168,6 +177,9 @@ class App:
         self.router: Router[Function] = Router()
         self.startup_hooks: list[Callable[[], Any]] = []
         self.exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
+        #: ``@app.middleware`` functions, first declared outermost.
+        self.middlewares: list[Middleware] = []
+        self._chains: dict[str, tuple[tuple[Middleware, ...], bool]] = {}
         self.started = False
         self.start_lock = threading.Lock()
 
@@ -180,6 +192,26 @@ class App:
             return self.functions[name]
         except KeyError:
             raise NoSuchFunction(f"function {name!r} in app {self.name!r}") from None
+
+    def middleware(self, middleware: M) -> M:
+        """Run ``middleware(envelope, ctx, call_next)`` around every invocation of every
+        function (see :mod:`portafunc.middleware`); returns it unchanged."""
+        for function in self.functions.values():
+            layers: list[Middleware] = [*self.middlewares, middleware, *function.middleware]
+            _middleware.check(layers, function.binding.is_async, function.where)
+        self.middlewares.append(middleware)
+        self._chains.clear()
+        return middleware
+
+    def chain(self, function: Function) -> tuple[tuple[Middleware, ...], bool]:
+        """The middleware around ``function``, outermost first, and whether any part of
+        the chain (a middleware or the handler) is ``async def``; computed once."""
+        chain = self._chains.get(function.name)
+        if chain is None:
+            layers = (*self.middlewares, *function.middleware)
+            asynchronous = function.binding.is_async or any(map(_middleware.is_async, layers))
+            self._chains[function.name] = chain = (layers, asynchronous)
+        return chain
 
     # -- HTTP ---------------------------------------------------------------------------
 
@@ -346,10 +378,21 @@ class App:
             options={k: options[k] for k in ("aws", "azure", "gcp") if k in options},
             logger=logging.getLogger(f"portafunc.{self.name}.{name}"),
             status=trigger.status if isinstance(trigger, HTTPTrigger) else None,
+            middleware=_layers(options.get("middleware", ()), where),
         )
+        layers = [*self.middlewares, *function.middleware]
+        _middleware.check(layers, function.binding.is_async, where)
         if isinstance(trigger, HTTPTrigger):
             self.router.add(trigger.methods, parse_template(trigger.path), function, where)
         self.functions[name] = function
+
+
+def _layers(middleware: object, where: str) -> tuple[Middleware, ...]:
+    if isinstance(middleware, (str, bytes)) or not isinstance(middleware, Sequence):
+        raise DeclarationError("middleware= takes a list of middleware functions", where=where)
+    if not all(callable(layer) for layer in middleware):
+        raise DeclarationError("middleware= takes a list of middleware functions", where=where)
+    return tuple(middleware)
 
 
 def _body_limit(value: int | None) -> int | None:
@@ -373,7 +416,7 @@ def _named(resource: str, where: str) -> str:
 
 
 def _settings(options: Mapping[str, Any], message: bool, where: str) -> Settings:
-    allowed = {"name", "timeout", "memory", "aws", "azure", "gcp"}
+    allowed = {"name", "timeout", "memory", "aws", "azure", "gcp", "middleware"}
     if message:
         allowed |= {"batch_size", "max_attempts"}
     unknown = sorted(set(options) - allowed)

@@ -24,6 +24,7 @@ from typing import Any
 from pydantic_core import to_json
 
 from . import _aio, log
+from . import middleware as _middleware
 from .app import App, ExceptionHandler, Function
 from .context import Context, current
 from .errors import HTTPError, InvalidPayload
@@ -61,10 +62,14 @@ def handle_http(
     token = _enter(function, ctx)
     response: HTTPResponse | None = None
     try:
-        result = function.binding.call(request, ctx)
-        if function.binding.is_async:
-            result = _aio.run(result)
-        response = encode(result, function.status)
+        if app.middlewares or function.middleware:
+            endpoint = _responder(app, function, ctx, raise_server_exceptions)
+            response = encode(_layered(app, function, request, ctx, endpoint), function.status)
+        else:
+            result = function.binding.call(request, ctx)
+            if function.binding.is_async:
+                result = _aio.run(result)
+            response = encode(result, function.status)
 
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
@@ -96,10 +101,16 @@ async def handle_http_async(
     token = _enter(function, ctx)
     response: HTTPResponse | None = None
     try:
-        result = function.binding.call(request, ctx)
-        if function.binding.is_async:
-            result = await result
-        response = encode(result, function.status)
+        if app.middlewares or function.middleware:
+            endpoint = _responder(app, function, ctx, raise_server_exceptions)
+            layers = app.chain(function)[0]
+            result = await _middleware.run_async(layers, request, ctx, endpoint)
+            response = encode(result, function.status)
+        else:
+            result = function.binding.call(request, ctx)
+            if function.binding.is_async:
+                result = await result
+            response = encode(result, function.status)
 
     except Exception as exc:
         response = _failure(app, function, request, exc, raise_server_exceptions)
@@ -126,9 +137,12 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     token = _enter(function, ctx)
     status = "failed"
     try:
-        result = function.binding.call(envelope, ctx)
-        if function.binding.is_async:
-            result = _aio.run(result)
+        if app.middlewares or function.middleware:
+            result = _layered(app, function, envelope, ctx, _caller(function, ctx))
+        else:
+            result = function.binding.call(envelope, ctx)
+            if function.binding.is_async:
+                result = _aio.run(result)
         status = "ok"
         return result
     except Exception as exc:
@@ -151,9 +165,13 @@ async def deliver_async(app: App, function: Function, envelope: Any, ctx: Contex
     token = _enter(function, ctx)
     status = "failed"
     try:
-        result = function.binding.call(envelope, ctx)
-        if function.binding.is_async:
-            result = await result
+        if app.middlewares or function.middleware:
+            layers = app.chain(function)[0]
+            result = await _middleware.run_async(layers, envelope, ctx, _caller(function, ctx))
+        else:
+            result = function.binding.call(envelope, ctx)
+            if function.binding.is_async:
+                result = await result
         status = "ok"
         return result
     except Exception as exc:
@@ -269,6 +287,45 @@ def _enter(function: Function, ctx: Context) -> Token[Context | None]:
     ctx.function = function.name
     ctx.logger = function.logger
     return current.set(ctx)
+
+
+def _layered(
+    app: App, function: Function, envelope: Any, ctx: Context, endpoint: Callable[[Any], Any]
+) -> Any:
+    """Run the app's and ``function``'s middleware around ``endpoint``, from sync code."""
+    layers, asynchronous = app.chain(function)
+    if asynchronous:
+        return _aio.run(_middleware.run_async(layers, envelope, ctx, endpoint))
+    return _middleware.run(layers, envelope, ctx, endpoint)
+
+
+def _caller(function: Function, ctx: Context) -> Callable[[Any], Any]:
+    """The innermost step of a message's middleware chain: the handler."""
+    return lambda envelope: function.binding.call(envelope, ctx)
+
+
+def _responder(
+    app: App, function: Function, ctx: Context, reraise: bool
+) -> Callable[[HTTPRequest], Any]:
+    """The innermost step of an HTTP middleware chain: the handler, its result encoded
+    and its errors turned into problem responses (so a middleware sees every status)."""
+    if function.binding.is_async:
+
+        async def respond_async(request: HTTPRequest) -> HTTPResponse:
+            try:
+                return encode(await function.binding.call(request, ctx), function.status)
+            except Exception as exc:
+                return _failure(app, function, request, exc, reraise)
+
+        return respond_async
+
+    def respond(request: HTTPRequest) -> HTTPResponse:
+        try:
+            return encode(function.binding.call(request, ctx), function.status)
+        except Exception as exc:
+            return _failure(app, function, request, exc, reraise)
+
+    return respond
 
 
 def _failure(
