@@ -1,8 +1,10 @@
 """portafunc: write a serverless function once, run it on AWS, Azure and Google Cloud."""
 
 from .app import App
+from .batch import BatchResult
 from .context import Context
 from .errors import (
+    BatchFailure,
     DeclarationError,
     HTTPError,
     InvalidPayload,
@@ -17,6 +19,8 @@ from .params import Cookie, Header, Query
 
 __all__ = [
     "App",
+    "BatchFailure",
+    "BatchResult",
     "ChangeEvent",
     "Context",
     "Cookie",

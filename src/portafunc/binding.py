@@ -35,11 +35,14 @@ class Binding(Value):
     """How to call one handler: positional and keyword extractors, and ``call``, which
     extracts every argument from an envelope and calls the handler with them."""
 
-    __slots__ = ("call", "is_async", "keyword", "positional")
+    __slots__ = ("batch", "call", "is_async", "keyword", "positional")
     positional: tuple[Extractor, ...]
     keyword: tuple[tuple[str, Extractor], ...]
     is_async: bool
     call: Extractor
+    #: For a batch function (``list[Message[T]]``): validates one message's data into
+    #: ``T`` (InvalidPayload if it fails) and returns it; None for other functions.
+    batch: Extractor | None
 
     def __init__(
         self,
@@ -47,8 +50,11 @@ class Binding(Value):
         keyword: tuple[tuple[str, Extractor], ...],
         is_async: bool,
         call: Extractor,
+        batch: Extractor | None = None,
     ) -> None:
-        self._init(positional=positional, keyword=keyword, is_async=is_async, call=call)
+        self._init(
+            positional=positional, keyword=keyword, is_async=is_async, call=call, batch=batch
+        )
 
 
 class Decoder:
@@ -89,6 +95,7 @@ def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> B
     positional: list[Extractor] = []
     keyword: list[tuple[str, Extractor]] = []
     payload_seen: str | None = None
+    batch: Extractor | None = None
     for parameter in signature.parameters.values():
         here = f"{where}, parameter {parameter.name!r}"
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
@@ -96,15 +103,14 @@ def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> B
         if parameter.annotation is _MISSING:
             raise DeclarationError("needs a type annotation", where=here)
         try:
-            extractor = _special(parameter, trigger, path_names, here)
-            if extractor is None:
-                if payload_seen is not None:
-                    raise DeclarationError(
-                        f"only one payload parameter is allowed; {payload_seen!r} is already one",
-                        where=here,
-                    )
-                payload_seen = parameter.name
-                extractor = _payload(parameter, trigger, here)
+            item = _batch_item(parameter.annotation, trigger)
+            special = None if item else _special(parameter, trigger, path_names, here)
+            if special is not None:
+                extractor = special
+            else:  # the payload, or a batch of messages
+                payload_seen = _only_payload(payload_seen, parameter.name)
+                extractor = _as_is if item else _payload(parameter, trigger, here)
+                batch = _envelope(item) if item else None
         except DeclarationError as exc:
             exc.where = exc.where or here
             raise
@@ -112,8 +118,32 @@ def compile_handler(func: Callable[..., Any], trigger: Trigger, where: str) -> B
             keyword.append((parameter.name, extractor))
         else:
             positional.append(extractor)
+    extractors = [*positional, *(extract for _, extract in keyword)]
+    if batch is not None and any(e not in (_as_is, _context) for e in extractors):
+        raise DeclarationError(
+            "a batch function takes its list of messages and Context only", where=where
+        )
     call = _caller(func, tuple(positional), tuple(keyword))
-    return Binding(tuple(positional), tuple(keyword), inspect.iscoroutinefunction(func), call)
+    is_async = inspect.iscoroutinefunction(func)
+    return Binding(tuple(positional), tuple(keyword), is_async, call, batch)
+
+
+def _only_payload(seen: str | None, name: str) -> str:
+    if seen is not None:
+        raise DeclarationError(f"only one payload parameter is allowed; {seen!r} is already one")
+    return name
+
+
+def _batch_item(annotation: Any, trigger: Trigger) -> Any:
+    """``Message[T]`` for a batch parameter (``list[Message[T]]``), else None."""
+    if get_origin(annotation) not in (list, Sequence) or len(get_args(annotation)) != 1:
+        return None
+    (item,) = get_args(annotation)
+    if (get_origin(item) or item) is not Message:
+        return None
+    if trigger.kind not in ("queue", "stream"):
+        raise DeclarationError(f"batch functions are queue or stream functions, not {trigger.kind}")
+    return item
 
 
 def _caller(

@@ -7,16 +7,18 @@ The tree::
      │    └── UnsupportedSchedule  a cron string no provider (or not this provider) can run
      ├── HTTPError               an HTTP error status, raised by portafunc or by a handler
      ├── InvalidPayload          a payload that fails decoding or validation
+     ├── BatchFailure            a batch function's items that failed, by message id
      ├── UnsupportedEvent        an adapter does not recognise a provider payload
      └── NoSuchFunction          a payload that cannot be routed to any function
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 __all__ = [
+    "BatchFailure",
     "DeclarationError",
     "HTTPError",
     "InvalidPayload",
@@ -144,3 +146,17 @@ class NoSuchFunction(PortafuncError):
 
     def __str__(self) -> str:
         return f"no function is declared for {self.what}"
+
+
+class BatchFailure(PortafuncError):
+    """Raised by a batch function (``list[Message[T]]``) to report the messages, by id,
+    that failed; the others succeeded. The adapter reports them for redelivery."""
+
+    def __init__(self, ids: Iterable[str], reason: str = "") -> None:
+        self.ids = tuple(ids)
+        self.reason = reason
+        super().__init__(self.ids, reason)
+
+    def __str__(self) -> str:
+        shown = ", ".join(self.ids) or "none"
+        return f"failed messages: {shown}" + (f" ({self.reason})" if self.reason else "")

@@ -26,14 +26,16 @@ from pydantic_core import to_json
 from . import _aio, log
 from . import middleware as _middleware
 from .app import App, ExceptionHandler, Function
+from .batch import BatchResult
 from .context import Context, current
-from .errors import HTTPError, InvalidPayload
+from .errors import BatchFailure, HTTPError, InvalidPayload
 from .http import HTTPRequest, HTTPResponse, unsafe_header
 
 __all__ = [
     "deliver",
     "deliver_async",
     "deliver_batch",
+    "deliver_batch_async",
     "handle_http",
     "handle_http_async",
     "problem",
@@ -128,6 +130,10 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     Deliveries the trigger does not accept (undeclared storage actions, other
     event types) are acknowledged without calling the handler.
     """
+    if function.binding.batch is not None:  # a batch function: a batch of one
+        for _, why in _batch(app, function, [envelope], ctx, ordered=False):
+            raise why
+        return None
     if not app.started:
         _start(app)
     trigger = function.trigger
@@ -156,6 +162,10 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
 
 async def deliver_async(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     """:func:`deliver` for callers already on an event loop."""
+    if function.binding.batch is not None:  # a batch function: a batch of one
+        for _, why in await _batch_async(app, function, [envelope], ctx, ordered=False):
+            raise why
+        return None
     if not app.started:
         await _start_async(app)
     trigger = function.trigger
@@ -184,27 +194,163 @@ async def deliver_async(app: App, function: Function, envelope: Any, ctx: Contex
 
 
 def deliver_batch(
-    app: App,
-    function: Function,
-    envelopes: Sequence[Any],
-    context_for: Callable[[Any], Context],
-    *,
-    ordered: bool = False,
+    app: App, function: Function, envelopes: Sequence[Any], ctx: Context, *, ordered: bool = False
 ) -> list[int]:
-    """Deliver each envelope; return the indexes of those that failed.
+    """Deliver ``envelopes`` to a message ``function``; return the indexes that failed.
 
-    With ``ordered`` (FIFO queues, streams, change feeds) the first failure
-    stops the batch: it and every later item are reported, none of them invoked.
+    A batch function (``list[Message[T]]``) is called once with the messages whose data
+    is valid (see :func:`portafunc.pipeline` batch rules below); any other function once
+    per envelope. With ``ordered`` (FIFO queues, streams) the first failure stops the
+    batch: it and every later item are reported, none of the later ones invoked.
     """
+    if function.binding.batch is not None:
+        return [index for index, _ in _batch(app, function, envelopes, ctx, ordered)]
     failed: list[int] = []
     for index, envelope in enumerate(envelopes):
         try:
-            deliver(app, function, envelope, context_for(envelope))
+            deliver(app, function, envelope, ctx)
         except Exception:
             if ordered:
                 return list(range(index, len(envelopes)))
             failed.append(index)
     return failed
+
+
+async def deliver_batch_async(
+    app: App, function: Function, envelopes: Sequence[Any], ctx: Context, *, ordered: bool = False
+) -> list[int]:
+    """:func:`deliver_batch` for callers already on an event loop."""
+    if function.binding.batch is not None:
+        failures = await _batch_async(app, function, envelopes, ctx, ordered)
+        return [index for index, _ in failures]
+    failed: list[int] = []
+    for index, envelope in enumerate(envelopes):
+        try:
+            await deliver_async(app, function, envelope, ctx)
+        except Exception:
+            if ordered:
+                return list(range(index, len(envelopes)))
+            failed.append(index)
+    return failed
+
+
+# -- batch functions: list[Message[T]] ---------------------------------------------------
+#
+# Each message's data is validated first; one that fails never reaches the handler and
+# is reported. The handler gets the rest in one call: returning None means all of them
+# succeeded, BatchResult(failed=ids) or raising BatchFailure(ids) names the failed ones,
+# any other exception fails all of them. Ordered batches report the first failure and
+# everything after it, and the handler only gets the valid messages before the first
+# invalid one.
+
+Failures = list[tuple[int, Exception]]
+
+
+def _batch(
+    app: App, function: Function, envelopes: Sequence[Any], ctx: Context, ordered: bool
+) -> Failures:
+    if not app.started:
+        _start(app)
+    ready, failures = _prepare(function, envelopes, ctx, ordered)
+    if ready:
+        token = _enter(function, ctx)
+        try:
+            batch = [envelopes[index] for index in ready]
+            if app.middlewares or function.middleware:
+                result = _layered(app, function, batch, ctx, _caller(function, ctx))
+            else:
+                result = function.binding.call(batch, ctx)
+                if function.binding.is_async:
+                    result = _aio.run(result)
+            failures += _reported(function, envelopes, ready, result)
+        except Exception as exc:
+            failures += _raised(function, envelopes, ready, exc)
+        finally:
+            current.reset(token)
+    return _settled(failures, len(envelopes), ordered)
+
+
+async def _batch_async(
+    app: App, function: Function, envelopes: Sequence[Any], ctx: Context, ordered: bool
+) -> Failures:
+    if not app.started:
+        await _start_async(app)
+    ready, failures = _prepare(function, envelopes, ctx, ordered)
+    if ready:
+        token = _enter(function, ctx)
+        try:
+            batch = [envelopes[index] for index in ready]
+            layers = app.chain(function)[0]
+            result = await _middleware.run_async(layers, batch, ctx, _caller(function, ctx))
+            failures += _reported(function, envelopes, ready, result)
+        except Exception as exc:
+            failures += _raised(function, envelopes, ready, exc)
+        finally:
+            current.reset(token)
+    return _settled(failures, len(envelopes), ordered)
+
+
+def _prepare(
+    function: Function, envelopes: Sequence[Any], ctx: Context, ordered: bool
+) -> tuple[list[int], Failures]:
+    """The indexes of the messages whose data is valid, and the failures of the others
+    (for ``ordered``, nothing after the first invalid message is prepared)."""
+    validate = function.binding.batch
+    ready: list[int] = []
+    failures: Failures = []
+    for index, envelope in enumerate(envelopes):
+        try:
+            if validate is not None:
+                validate(envelope, ctx)
+        except Exception as exc:
+            _log_failure(function, exc)
+            failures.append((index, exc))
+            if ordered:
+                break
+        else:
+            ready.append(index)
+    return ready, failures
+
+
+def _reported(
+    function: Function, envelopes: Sequence[Any], ready: list[int], result: Any
+) -> Failures:
+    """The failures a batch function returned (``BatchResult``), by message id."""
+    if not isinstance(result, BatchResult) or not result.failed:
+        return []
+    return _raised(function, envelopes, ready, BatchFailure(result.failed))
+
+
+def _raised(
+    function: Function, envelopes: Sequence[Any], ready: list[int], exc: Exception
+) -> Failures:
+    """The failures a batch function raised: the ids of a BatchFailure, else all."""
+    if not isinstance(exc, BatchFailure):
+        _log_failure(function, exc)
+        return [(index, exc) for index in ready]
+    named = set(exc.ids)
+    failures: Failures = [(index, exc) for index in ready if envelopes[index].id in named]
+    unknown = named - {envelopes[index].id for index in ready}
+    if unknown:
+        function.logger.warning(
+            "%s reported ids that are not in its batch: %s", function.name, sorted(unknown)
+        )
+    if failures:
+        function.logger.error("%s failed for %d message(s): %s", function.name, len(failures), exc)
+    return failures
+
+
+def _settled(failures: Failures, size: int, ordered: bool) -> Failures:
+    """The failures in order; for ``ordered``, the first and every later item."""
+    failures.sort(key=lambda failure: failure[0])
+    if not ordered or not failures:
+        return failures
+    first, why = failures[0]
+    known: dict[int, Exception] = dict(failures)
+    later: Exception = BatchFailure((), "an earlier message of this ordered batch failed")
+    return [
+        (index, known.get(index, why if index == first else later)) for index in range(first, size)
+    ]
 
 
 def encode(result: Any, status: int | None = None) -> HTTPResponse:

@@ -143,8 +143,7 @@ class TestClient:
         event function. A failure raises the handler's exception (or InvalidPayload),
         or with ``raise_errors=False`` comes back as an outcome whose ``ok`` is False."""
         target = self._function(function)
-        body = data if isinstance(data, bytes) else data.encode() if isinstance(data, str) else None
-        body = to_json(data) if body is None else body
+        body = _bytes(data)
         now = datetime.now(timezone.utc)
         envelope: Message[Any] | Event[Any]
         if isinstance(target.trigger, EventTrigger):
@@ -163,6 +162,34 @@ class TestClient:
                 f"{target.trigger.envelope.__name__}"
             )
         return self._deliver(target, envelope, raise_errors)
+
+    def send_batch(
+        self,
+        function: str | Callable[..., Any],
+        items: Sequence[Any],
+        attributes: Mapping[str, str] | None = None,
+        *,
+        ordered: bool = False,
+    ) -> list[str]:
+        """Deliver ``items`` as one batch of messages (ids ``"m0"``, ``"m1"``, …) to a
+        queue or stream function, as an adapter delivers a provider's batch, and return
+        the ids of the messages that failed (with ``ordered``, as a FIFO queue or a
+        stream reports them: the first failure and everything after it)."""
+        target = self._function(function)
+        if target.trigger.envelope is not Message:
+            raise PortafuncError(f"{target.name} is a {target.trigger.kind} function, not a queue")
+        now = datetime.now(timezone.utc)
+        given = dict(attributes or {})
+        source = target.trigger.resource
+        batch: list[Message[Any]] = [
+            Message(
+                id=f"m{n}", body=_bytes(item), attributes=given, source=source, time=now, attempt=1
+            )
+            for n, item in enumerate(items)
+        ]
+        ctx = _context(uuid.uuid4().hex)
+        failed = pipeline.deliver_batch(self.app, target, batch, ctx, ordered=ordered)
+        return [batch[index].id for index in failed]
 
     def trigger(
         self, function: str | Callable[..., Any], event: Any, *, raise_errors: bool = True
@@ -198,6 +225,13 @@ class TestClient:
             if declared.handler is function:
                 return declared
         return self.app.function(getattr(function, "__name__", repr(function)))
+
+
+def _bytes(data: Any) -> bytes:
+    """A message body: bytes as they are, text as UTF-8, anything else as JSON."""
+    if isinstance(data, bytes):
+        return data
+    return data.encode() if isinstance(data, str) else to_json(data)
 
 
 def _context(invocation_id: str) -> Context:

@@ -491,14 +491,14 @@ def test_unordered_batch_reports_exactly_the_failed_indexes(failing: set[int]) -
 
     @app.queue("orders")
     def consume(msg: Message[int], ctx: Context) -> None:
-        assert ctx.invocation_id == msg.id
+        assert ctx.invocation_id == "batch-1"  # one invocation, one context
         calls.append(msg.data)
         if msg.data in failing:
             raise RuntimeError(f"item {msg.data}")
 
     batch = [message(i, id=f"m-{i}") for i in range(5)]
     failed = pipeline.deliver_batch(
-        app, app.function("consume"), batch, lambda envelope: context(envelope.id)
+        app, app.function("consume"), batch, context("batch-1")
     )
     assert failed == sorted(failing)
     assert calls == [0, 1, 2, 3, 4]
@@ -517,7 +517,7 @@ def test_unordered_batch_counts_invalid_data_as_a_failure() -> None:
         message({"id": "c", "qty": -1}),
         message({"id": "d", "qty": 1}),
     ]
-    assert pipeline.deliver_batch(app, app.function("consume"), batch, lambda e: context()) == [
+    assert pipeline.deliver_batch(app, app.function("consume"), batch, context()) == [
         1,
         2,
     ]
@@ -536,7 +536,7 @@ def test_ordered_batch_stops_at_the_first_failure(first_failure: int) -> None:
 
     batch = [message(i, id=f"m-{i}") for i in range(5)]
     failed = pipeline.deliver_batch(
-        app, app.function("consume"), batch, lambda e: context(), ordered=True
+        app, app.function("consume"), batch, context(), ordered=True
     )
     assert failed == list(range(first_failure, 5))
     assert calls == list(range(first_failure + 1))
@@ -553,7 +553,7 @@ def test_ordered_batch_without_failure_reports_nothing() -> None:
     batch = [message(i) for i in range(3)]
     assert (
         pipeline.deliver_batch(
-            app, app.function("consume"), batch, lambda e: context(), ordered=True
+            app, app.function("consume"), batch, context(), ordered=True
         )
         == []
     )
@@ -580,7 +580,7 @@ def test_undeclared_storage_actions_are_acknowledged_without_calling_the_handler
     assert pipeline.deliver(app, function, created, context()) == "handled"
     assert calls == ["created in/a"]
     batch = [deleted, created, elsewhere]
-    assert pipeline.deliver_batch(app, function, batch, lambda e: context(), ordered=True) == []
+    assert pipeline.deliver_batch(app, function, batch, context(), ordered=True) == []
     assert calls == ["created in/a", "created in/a"]
 
 
