@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import pytest
 from pydantic import BaseModel, Field
 
-from portafunc import App, Event, Message
+from portafunc import App, BatchResult, Event, Message
 
 app = App("conformance-messages")
 SEEN: list[Any] = []
@@ -74,6 +74,19 @@ async def movement(msg: Message[Order]) -> None:
     fail_on(msg.data)
 
 
+@app.queue("bulk-orders")
+def bulk(batch: list[Message[Order]]) -> BatchResult:
+    SEEN.extend(batch)
+    return BatchResult(failed=[msg.id for msg in batch if msg.data.id == "lost"])
+
+
+@app.stream("bulk-movements")
+async def bulk_movements(batch: list[Message[Order]]) -> None:
+    SEEN.extend(batch)
+    for msg in batch:
+        fail_on(msg.data)
+
+
 @app.event(type="OrderPlaced")
 def placed(event: Event[Order]) -> None:
     SEEN.append(event)
@@ -132,6 +145,11 @@ CASES = [
     Case("stream-bytes-raises", "reading", message(body=b"fail"), failed=True),
     Case("stream-async-model", "movement", message(ORDER)),
     Case("stream-async-invalid", "movement", message({"id": "a1"}), failed=True),
+    Case("batch-queue-model", "bulk", message(ORDER, tenant="acme")),
+    Case("batch-queue-invalid-data", "bulk", message({"id": "a1", "qty": 0}), failed=True),
+    Case("batch-queue-reported-failure", "bulk", message(LOST), failed=True),
+    Case("batch-stream-async-model", "bulk_movements", message(ORDER)),
+    Case("batch-stream-async-raises", "bulk_movements", message(LOST), failed=True),
     Case("event-model-subject", "placed", event("OrderPlaced", ORDER, subject="orders/a1")),
     Case("event-no-subject", "placed", event("OrderPlaced", ORDER)),
     Case("event-invalid-data", "placed", event("OrderPlaced", {"qty": 1}), failed=True),
