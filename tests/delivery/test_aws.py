@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
-from portafunc import App, ChangeEvent, Message
+from portafunc import App, BatchResult, ChangeEvent, Message
 from portafunc_aws import lambda_handler
 from portafunc_aws.testing import LambdaContext, dynamodb_stream_event, kinesis_event, sqs_event
 
@@ -122,3 +122,44 @@ def test_dynamodb_stops_at_the_first_failure(kit: SimpleNamespace, data: st.Data
     sequences = [record["dynamodb"]["SequenceNumber"] for record in event["Records"]]
     assert failed == [sequences[n] for n in reported]
     assert seen == invoked
+
+
+def batch_shop(record: Callable[[list[int]], list[str]]) -> App:
+    app = App("shop")
+
+    @app.queue("orders")
+    def standard(batch: list[Message[Item]]) -> BatchResult:
+        return BatchResult(failed=record([msg.data.n for msg in batch]))
+
+    @app.queue("orders.fifo")
+    def fifo(batch: list[Message[Item]]) -> BatchResult:
+        return BatchResult(failed=record([msg.data.n for msg in batch]))
+
+    return app
+
+
+@PROPERTY
+@given(data=st.data(), fifo=st.booleans())
+def test_a_batch_function_gets_one_call_and_its_failures_are_reported(
+    kit: SimpleNamespace, data: st.DataObject, fifo: bool
+) -> None:
+    batch = data.draw(kit.fates("ok", "raises", "invalid", "malformed"))
+    event = sqs(kit, batch, fifo=fifo)
+    ids = [record["messageId"] for record in event["Records"]]
+    calls: list[list[int]] = []
+
+    def record(given: list[int]) -> list[str]:
+        calls.append(given)
+        return [ids[n] for n in given if batch[n] == "raises"]
+
+    response = lambda_handler(batch_shop(record))(event, LambdaContext())
+    failed = [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    if fifo:  # the handler gets what precedes the first unreadable or invalid message
+        stop = next((n for n, fate in enumerate(batch) if fate in ("invalid", "malformed")), None)
+        given = list(range(len(batch) if stop is None else stop))
+        first = next((n for n, fate in enumerate(batch) if fate != "ok"), len(batch))
+        assert failed == ids[first:]
+    else:
+        given = [n for n, fate in enumerate(batch) if fate in ("ok", "raises")]
+        assert failed == [ids[n] for n, fate in enumerate(batch) if fate != "ok"]
+    assert calls == ([given] if given else [])
