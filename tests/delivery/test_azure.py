@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
-from portafunc import App, ChangeEvent, InvalidPayload, Message
+from portafunc import App, BatchFailure, BatchResult, ChangeEvent, InvalidPayload, Message
 from portafunc_azure import function_app
 from portafunc_azure.testing import (
     azure_function,
@@ -113,3 +113,32 @@ def test_ordered_sources_carry_a_retry_policy(kit: SimpleNamespace, name: str) -
 def test_queues_rely_on_the_hosts_own_redelivery(kit: SimpleNamespace, name: str) -> None:
     function = azure_function(shop(kit, kit.Recorder()), name)
     assert function.get_settings_dict("retry_policy") is None
+
+
+@PROPERTY
+@given(data=st.data(), asynchronous=st.booleans())
+def test_an_event_hubs_batch_function_gets_one_call_and_raises_its_failures(
+    kit: SimpleNamespace, data: st.DataObject, asynchronous: bool
+) -> None:
+    batch = data.draw(kit.fates("ok", "raises", "invalid"))
+    calls: list[list[int]] = []
+    app = App("shop")
+
+    def report(given: list[Message[Item]]) -> BatchResult:
+        calls.append([msg.data.n for msg in given])
+        return BatchResult(failed=[msg.id for msg in given if batch[msg.data.n] == "raises"])
+
+    async def readings_async(given: list[Message[Item]]) -> BatchResult:
+        return report(given)
+
+    def readings(given: list[Message[Item]]) -> BatchResult:
+        return report(given)
+
+    app.stream("events", name="readings")(readings_async if asynchronous else readings)
+
+    items = [kit.item(n, fate) for n, fate in enumerate(batch)]
+    raised = outcome(lambda: invoke(function_app(app), "readings", event_hub_events(items)))
+    stop = next((n for n, fate in enumerate(batch) if fate == "invalid"), len(batch))
+    assert calls == ([list(range(stop))] if stop else [])
+    assert (raised is BatchFailure) == any(fate != "ok" for fate in batch)
+    assert raised in (None, BatchFailure)

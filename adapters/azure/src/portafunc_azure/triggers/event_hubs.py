@@ -21,7 +21,9 @@ of the batch is invoked. The host checkpoints the partition whatever the outcome
 the function gets a retry policy (exponential backoff from 5 seconds to 15 minutes;
 ``max_attempts`` deliveries of the batch in all, default 6): the whole batch is
 invoked again, and after the last retry it is skipped (Event Hubs has no dead-letter
-queue). Handlers should be idempotent. ``batch_size`` is host-wide
+queue). Handlers should be idempotent. A batch function (``list[Message[T]]``) gets
+the whole batch in one call; its failures (from the first on, the batch being
+ordered) raise BatchFailure, so the batch is retried the same way. ``batch_size`` is host-wide
 (``extensions.eventHubs.maxEventBatchSize`` in host.json).
 
 Kafka: portafunc offers no Kafka trigger on Azure (the corpus' ``kafka-trigger-*``
@@ -36,9 +38,9 @@ from typing import Any
 import azure.functions as func
 
 from portafunc.app import App, Function
-from portafunc.errors import UnsupportedEvent
+from portafunc.errors import BatchFailure, UnsupportedEvent
 from portafunc.events import Message
-from portafunc.pipeline import deliver, deliver_async
+from portafunc.pipeline import deliver, deliver_async, deliver_batch, deliver_batch_async
 
 from ..invocation import context_for
 from ..options import DEFAULT_CONNECTIONS, AzureOptions
@@ -137,6 +139,11 @@ def _wrapper(app: App, function: Function, hub: str) -> Callable[..., Any]:
             context: func.Context,
         ) -> None:
             batch, ctx, tries = _batch(events), context_for(context), attempt(context)
+            if function.binding.batch is not None:
+                messages = [message(batch, index, hub, tries) for index in range(len(batch))]
+                failed = await deliver_batch_async(app, function, messages, ctx, ordered=True)
+                _raise_failed(messages, failed)
+                return
             for index in range(len(batch)):
                 await deliver_async(app, function, message(batch, index, hub, tries), ctx)
 
@@ -147,7 +154,17 @@ def _wrapper(app: App, function: Function, hub: str) -> Callable[..., Any]:
         context: func.Context,
     ) -> None:
         batch, ctx, tries = _batch(events), context_for(context), attempt(context)
+        if function.binding.batch is not None:
+            messages = [message(batch, index, hub, tries) for index in range(len(batch))]
+            _raise_failed(messages, deliver_batch(app, function, messages, ctx, ordered=True))
+            return
         for index in range(len(batch)):
             deliver(app, function, message(batch, index, hub, tries), ctx)
 
     return on_events
+
+
+def _raise_failed(messages: Sequence[Message[Any]], failed: Sequence[int]) -> None:
+    """Raise for the host to retry the batch (a batch function's failures, in order)."""
+    if failed:
+        raise BatchFailure([messages[index].id for index in failed])
