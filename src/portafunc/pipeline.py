@@ -205,15 +205,17 @@ def deliver_batch(
     """
     if function.binding.batch is not None:
         return [index for index, _ in _batch(app, function, envelopes, ctx, ordered)]
-    failed: list[int] = []
-    for index, envelope in enumerate(envelopes):
-        try:
-            deliver(app, function, envelope, ctx)
-        except Exception:
-            if ordered:
-                return list(range(index, len(envelopes)))
-            failed.append(index)
-    return failed
+    if app.middlewares or function.middleware or app.access_log or function.binding.is_async:
+        failed: list[int] = []
+        for index, envelope in enumerate(envelopes):
+            try:
+                deliver(app, function, envelope, ctx)
+            except Exception:
+                if ordered:
+                    return list(range(index, len(envelopes)))
+                failed.append(index)
+        return failed
+    return _each(app, function, envelopes, ctx, ordered)
 
 
 async def deliver_batch_async(
@@ -231,6 +233,33 @@ async def deliver_batch_async(
             if ordered:
                 return list(range(index, len(envelopes)))
             failed.append(index)
+    return failed
+
+
+def _each(
+    app: App, function: Function, envelopes: Sequence[Any], ctx: Context, ordered: bool
+) -> list[int]:
+    """:func:`deliver` of each envelope, entering the function's context once: the
+    common case of a batch for a per-message function (no middleware, no access line,
+    a plain handler)."""
+    if not app.started:
+        _start(app)
+    trigger, call = function.trigger, function.binding.call
+    failed: list[int] = []
+    token = _enter(function, ctx)
+    try:
+        for index, envelope in enumerate(envelopes):
+            if trigger.filters and not trigger.accepts(envelope):
+                continue
+            try:
+                call(envelope, ctx)
+            except Exception as exc:
+                _log_failure(function, exc)
+                if ordered:
+                    return list(range(index, len(envelopes)))
+                failed.append(index)
+    finally:
+        current.reset(token)
     return failed
 
 

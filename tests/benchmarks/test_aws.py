@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from portafunc import App
+from portafunc import App, Message
 from portafunc_aws import lambda_handler
 from portafunc_aws.testing import LambdaContext, alb_event, rest_event
 
@@ -200,14 +200,30 @@ def test_sqs_portafunc(benchmark: BenchmarkFixture, shop: App, sqs_batch: Event)
 
 
 @pytest.mark.benchmark(group="aws-sqs-10")
+def test_sqs_portafunc_batch_function(
+    benchmark: BenchmarkFixture, sqs_batch: Event, models: SimpleNamespace
+) -> None:
+    app = App("shop")
+    sizes: set[int] = set()
+
+    @app.queue("orders")
+    def ship(batch: list[Message[models.Order]]) -> None:  # type: ignore[name-defined]
+        receipts = [models.fulfil("acme", msg.data) for msg in batch]
+        sizes.add(len(receipts))
+
+    assert benchmark(lambda_handler(app), sqs_batch, CONTEXT) == {"batchItemFailures": []}
+    assert sizes == {10}  # one call per batch, every message in it
+
+
+@pytest.mark.benchmark(group="aws-sqs-10")
 def test_sqs_powertools_batch_processor(
     benchmark: BenchmarkFixture, sqs_batch: Event, models: SimpleNamespace
 ) -> None:
     processor = BatchProcessor(event_type=EventType.SQS)
     receipts: list[Any] = []
 
-    def record_handler(record: SQSRecord) -> None:
-        receipts.append(models.fulfil("acme", models.Order.model_validate_json(record.body)))
+    def record_handler(record: SQSRecord) -> None:  # keeps the last receipt only, as others
+        receipts[:] = [models.fulfil("acme", models.Order.model_validate_json(record.body))]
 
     def handler(event: Event, context: Any) -> Any:
         return process_partial_response(event, record_handler, processor, context)

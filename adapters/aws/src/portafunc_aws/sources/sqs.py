@@ -91,8 +91,7 @@ class SQS:
         )
         if function is not None and function.trigger.kind == "queue":
             ctx = context_for(lambda_context)
-            deliver = _deliver_batch if function.binding.batch else _deliver_messages
-            failed = deliver(functions.app, function, records, ids, arn, ctx, ordered)
+            failed = _deliver(functions.app, function, records, ids, arn, ctx, ordered)
             return _answer(failed)
         route = _route(functions, function, arn)
         found = _resolve_all(route, records)
@@ -110,7 +109,7 @@ def _answer(failed: list[str]) -> dict[str, list[dict[str, str]]]:
     return {"batchItemFailures": [{"itemIdentifier": item_id} for item_id in failed]}
 
 
-def _deliver_messages(
+def _deliver(
     app: App,
     function: Function,
     records: list[Mapping[str, Any]],
@@ -119,41 +118,9 @@ def _deliver_messages(
     ctx: Context,
     ordered: bool,
 ) -> list[str]:
-    """A queue function's batch (the common case): each record a message for it, in
-    one loop; return the ids of the failed records (for ``ordered``, with every later one).
-    """
-    source = name_from_arn(arn)
-    failed: list[str] = []
-    for index, record in enumerate(records):
-        try:
-            envelope = message(record, source)
-        except Exception as exc:
-            undeliverable(
-                ids[index], exc if isinstance(exc, PortafuncError) else malformed("sqs", exc)
-            )
-        else:
-            try:
-                pipeline.deliver(app, function, envelope, ctx)
-                continue
-            except Exception:  # the pipeline has logged it
-                pass
-        failed.append(ids[index])
-        if ordered:
-            return failed + ids[index + 1 :]
-    return failed
-
-
-def _deliver_batch(
-    app: App,
-    function: Function,
-    records: list[Mapping[str, Any]],
-    ids: list[str],
-    arn: str,
-    ctx: Context,
-    ordered: bool,
-) -> list[str]:
-    """A batch function's batch: every readable record in one call (for ``ordered``,
-    those before the first unreadable one); return the ids of the failed records."""
+    """A queue function's batch (the common case): every readable record (for
+    ``ordered``, those before the first unreadable one) delivered by the pipeline, to a
+    batch function in one call; return the ids of the failed records."""
     source = name_from_arn(arn)
     envelopes: list[Message[Any]] = []
     positions: list[int] = []
@@ -261,7 +228,7 @@ def _nested(
     raise NoSuchFunction(f"SQS queue {arn!r} (queue functions)")
 
 
-#: How a pinned function's kind reads a record (queue functions: see _deliver_messages).
+#: How a pinned function's kind reads a record (queue functions: see _deliver).
 _READERS = {"topic": _topic, "storage": _nested}
 
 
