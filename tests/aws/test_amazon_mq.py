@@ -181,6 +181,23 @@ def test_rabbitmq_timestamps(text: Any, expected: datetime | None) -> None:
     assert _java_time(text) == expected
 
 
+@pytest.mark.parametrize(
+    "headers",
+    ["a=1", ["a"], {"a": {"bytes": ["x"]}}, {"a": {"bytes": [256]}}],
+    ids=["text", "list", "not bytes", "not a byte"],
+)
+def test_rabbitmq_headers_of_another_shape_are_unsupported_when_read(
+    headers: Any, payload: Payload, lambda_context: Any
+) -> None:
+    """Found by tests/fuzz: reading them raised AttributeError, TypeError or ValueError."""
+    event = payload("queue/amazonmq-rabbitmq.json")
+    event["rmqMessagesByQueue"]["pizzaQueue::/"][0]["basicProperties"]["headers"] = headers
+    app, seen = queue_app("pizzaQueue")
+    AmazonMQ().invoke(Functions(app), event, lambda_context)  # the handler never read them
+    with pytest.raises(UnsupportedEvent, match="RabbitMQ message headers"):
+        _ = seen[0].attributes
+
+
 def test_routed_by_the_broker_arn(payload: Payload, lambda_context: Any) -> None:
     app, _ = queue_app("orders")
     with pytest.raises(NoSuchFunction, match="pizzaQueue"):

@@ -33,6 +33,8 @@ Payload = Callable[[str], dict[str, Any]]
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "aws"
 NAME = "cloudwatch-logs-subscription"
 SOURCES = (Kinesis(), DynamoDBStreams(), Kafka(), AmazonMQ(), CloudWatchLogs(), Firehose())
+#: Valid JSON nested deeper than Python's recursion limit can decode.
+DEEP_JSON = '{"a":' + "[" * 50_000 + "]" * 50_000 + "}"
 
 
 def logs_app(
@@ -211,8 +213,10 @@ def test_malformed_log_event_fails_its_message(lambda_context: Any) -> None:
         wrapped({"messageType": "DATA_MESSAGE"}),
         wrapped({**document(1), "logEvents": [{"message": "no id"}]}),
         wrapped({**document(1), "logEvents": None}),
+        # Found by tests/fuzz: RecursionError escaped the invocation.
+        {"awslogs": {"data": base64.b64encode(gzip.compress(DEEP_JSON.encode())).decode()}},
     ],
-    ids=["base64", "gzip", "json", "utf-8", "array", "no group", "no id", "no events"],
+    ids=["base64", "gzip", "json", "utf-8", "array", "no group", "no id", "no events", "deep"],
 )
 def test_malformed_payload_is_unsupported(event: dict[str, Any], lambda_context: Any) -> None:
     app, seen = logs_app("/aws/lambda/api")

@@ -143,6 +143,24 @@ def test_keys_values_and_headers(payload: Payload, lambda_context: Any) -> None:
     assert seen[3].time is None  # NO_TIMESTAMP_TYPE
 
 
+@pytest.mark.parametrize(
+    "headers",
+    ["a=1", [{"a": "x"}], [{"a": 10**9}], [{"a": [256]}], [{"a": None}], ["a"], {"a": [1]}],
+    ids=["text", "text value", "int value", "not a byte", "null value", "not objects", "object"],
+)
+def test_headers_of_another_shape_are_unsupported_when_read(
+    headers: Any, payload: Payload, lambda_context: Any
+) -> None:
+    """Found by tests/fuzz: reading them raised TypeError, ValueError or AttributeError
+    (and ``bytes()`` of an int value allocates that many zero bytes)."""
+    event = payload("stream/kafka-msk.json")
+    event["records"]["mytopic-0"][0]["headers"] = headers
+    app, seen = stream_app()
+    Kafka().invoke(Functions(app), event, lambda_context)  # the handler never read them
+    with pytest.raises(UnsupportedEvent, match="Kafka record headers"):
+        _ = seen[0].attributes
+
+
 def test_routed_by_the_cluster_arn(payload: Payload, lambda_context: Any) -> None:
     app = App("shop")
     seen: list[dict[str, str]] = []

@@ -408,6 +408,28 @@ def test_malformed_record_is_reported(
     assert len(failures(response)) == 2
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("approximateArrivalTimestamp", {"at": 1}),
+        ("approximateArrivalTimestamp", [1]),
+        ("approximateArrivalTimestamp", True),
+        ("partitionKey", ["1"]),
+    ],
+)
+def test_a_time_or_key_of_another_type_fails_the_record_untranslated(
+    field: str, value: Any, payload: Payload, lambda_context: Any
+) -> None:
+    """Found by tests/fuzz: these reached the Message, whose ``time`` then raised
+    AttributeError when the handler read it, and whose ``partition_key`` was no string."""
+    event = payload("stream/kinesis-data-stream-two-records.json")
+    event["Records"][0]["kinesis"][field] = value
+    app, seen = stream_app()
+    response = Kinesis().invoke(pinned(app), event, lambda_context)
+    assert len(failures(response)) == 2  # ordered: the first record and every later one
+    assert seen == []
+
+
 def test_the_payload_is_not_mutated(payload: Payload, lambda_context: Any) -> None:
     event = payload("stream/kinesis-tumbling-window.json")
     before = copy.deepcopy(event)

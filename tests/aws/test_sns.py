@@ -28,6 +28,8 @@ from portafunc_aws.sources.sqs import SQS
 Payload = Callable[[str], dict[str, Any]]
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "aws"
 OWNED = sorted(p.name for p in (PAYLOADS / "topic").glob("*.json"))
+#: Valid JSON nested deeper than Python's recursion limit can decode.
+DEEP_JSON = '{"a":' + "[" * 50_000 + "]" * 50_000 + "}"
 SOURCE: Source = SNS()
 
 
@@ -248,6 +250,18 @@ def test_s3_message_for_an_unknown_bucket(payload: Payload, lambda_context: Any)
     event = with_message(payload, s3_message(payload))
     with pytest.raises(NoSuchFunction, match="S3 bucket 'xxx'"):
         SOURCE.invoke(Functions(App("empty")), event, lambda_context)
+
+
+def test_a_message_nested_too_deep_is_no_s3_notification(
+    payload: Payload, lambda_context: Any, recorder: Recorder
+) -> None:
+    """Found by tests/fuzz: RecursionError escaped the invocation."""
+    event = with_message(payload, DEEP_JSON)
+    with pytest.raises(NoSuchFunction, match="SNS topic"):
+        SOURCE.invoke(recorder.functions(), event, lambda_context)
+    with pytest.raises(UnsupportedEvent, match="not an S3 notification"):
+        SOURCE.invoke(recorder.functions("uploads"), event, lambda_context)
+    assert recorder.seen == []
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,8 @@ Payload = Callable[[str], dict[str, Any]]
 PAYLOADS = Path(__file__).resolve().parents[1] / "payloads" / "aws"
 OWNED = sorted(p.name for p in (PAYLOADS / "queue").glob("sqs-*.json"))
 SOURCE = SQS()
+#: Valid JSON nested deeper than Python's recursion limit can decode.
+DEEP_JSON = '{"a":' + "[" * 50_000 + "]" * 50_000 + "}"
 
 
 class Order(BaseModel):
@@ -444,6 +446,18 @@ def test_pinned_topic_function_under_raw_message_delivery(
     SOURCE.invoke(recorder.functions("topic"), event, lambda_context)
     assert [m.body for m in recorder.seen] == [b"Test message.", b'{"message": "foo1"}']
     assert recorder.seen[0].source == "my-queue"
+
+
+def test_a_body_nested_too_deep_is_no_notification(
+    payload: Payload, lambda_context: Any, recorder: Recorder
+) -> None:
+    """Found by tests/fuzz: RecursionError escaped the invocation (the whole batch)."""
+    event = batch(payload, "arn:aws:sqs:us-east-2:123456789012:unknown", [DEEP_JSON, "x"])
+    response = SOURCE.invoke(recorder.functions("topic"), event, lambda_context)
+    assert failures(response) == []  # raw message delivery: the body as it is
+    assert [message.body for message in recorder.seen] == [DEEP_JSON.encode(), b"x"]
+    response = SOURCE.invoke(recorder.functions("uploads"), event, lambda_context)
+    assert failures(response) == ["m0", "m1"]  # neither is an S3 notification
 
 
 def test_pinned_storage_function(payload: Payload, lambda_context: Any, recorder: Recorder) -> None:

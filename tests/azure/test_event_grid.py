@@ -313,6 +313,8 @@ def _mutations(event: dict[str, Any]) -> list[Any]:
         json.dumps({**event, "subject": ["x"]}),
         None,
         func.QueueMessage(body=b"{}"),
+        # JSON nested too deep to decode: RecursionError escaped.
+        '{"a":' + "[" * 50_000 + "]" * 50_000 + "}",
     ]
 
 

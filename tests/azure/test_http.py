@@ -570,6 +570,15 @@ def test_a_principal_that_is_not_an_object_is_refused() -> None:
         len(identity)
 
 
+def test_a_principal_nested_too_deep_is_refused() -> None:
+    """Found by tests/fuzz: RecursionError escaped (a 500 instead of a 400)."""
+    headers = {"x-ms-client-principal": base64.b64encode(b"[" * 50_000).decode()}
+    identity = http.http_request(azure_request("GET", "http://h/api/x", headers)).identity
+    assert identity is not None
+    with pytest.raises(InvalidPayload, match="not base64-encoded JSON"):
+        len(identity)
+
+
 def test_malformed_principal_answers_400(shop: Shop) -> None:
     headers = {"x-ms-client-principal": "%%%"}
     response = invoke(

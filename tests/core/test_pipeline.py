@@ -497,9 +497,7 @@ def test_unordered_batch_reports_exactly_the_failed_indexes(failing: set[int]) -
             raise RuntimeError(f"item {msg.data}")
 
     batch = [message(i, id=f"m-{i}") for i in range(5)]
-    failed = pipeline.deliver_batch(
-        app, app.function("consume"), batch, context("batch-1")
-    )
+    failed = pipeline.deliver_batch(app, app.function("consume"), batch, context("batch-1"))
     assert failed == sorted(failing)
     assert calls == [0, 1, 2, 3, 4]
 
@@ -535,9 +533,7 @@ def test_ordered_batch_stops_at_the_first_failure(first_failure: int) -> None:
             raise RuntimeError(f"item {msg.data}")
 
     batch = [message(i, id=f"m-{i}") for i in range(5)]
-    failed = pipeline.deliver_batch(
-        app, app.function("consume"), batch, context(), ordered=True
-    )
+    failed = pipeline.deliver_batch(app, app.function("consume"), batch, context(), ordered=True)
     assert failed == list(range(first_failure, 5))
     assert calls == list(range(first_failure + 1))
 
@@ -552,10 +548,7 @@ def test_ordered_batch_without_failure_reports_nothing() -> None:
 
     batch = [message(i) for i in range(3)]
     assert (
-        pipeline.deliver_batch(
-            app, app.function("consume"), batch, context(), ordered=True
-        )
-        == []
+        pipeline.deliver_batch(app, app.function("consume"), batch, context(), ordered=True) == []
     )
     assert calls == [0, 1, 2]
 

@@ -207,7 +207,13 @@ def test_json_data_as_bytes(payload: Payload, as_json: Render, content_type: str
 
 @pytest.mark.parametrize(
     ("body", "content_type"),
-    [(b"\xff\xff\xff\xff", "application/protobuf"), (b"{not json", "application/json")],
+    [
+        (b"\xff\xff\xff\xff", "application/protobuf"),
+        (b"{not json", "application/json"),
+        # JSON nested too deep to decode: RecursionError escaped.
+        (b'{"a":' + b"[" * 50_000 + b"]" * 50_000 + b"}", "application/json"),
+    ],
+    ids=["protobuf", "json", "deep json"],
 )
 def test_undecodable_data_is_unsupported(payload: Payload, body: bytes, content_type: str) -> None:
     attributes = {k: v for k, v in simple(payload).items() if k != "data"}
@@ -354,6 +360,16 @@ def test_another_event_type_is_unsupported(payload: Payload) -> None:
     sent = {**simple(payload), "type": "google.cloud.storage.object.v1.finalized"}
     with pytest.raises(UnsupportedEvent, match=r"google\.cloud\.storage\.object\.v1\.finalized"):
         firestore.translate(structured(sent), function())
+
+
+@pytest.mark.parametrize("event_type", [{"a": 1}, ["x"], 5, None])
+def test_a_type_that_is_no_string_is_unsupported(payload: Payload, event_type: Any) -> None:
+    """Found by tests/fuzz: a structured event's type may be any JSON value, and one
+    that is not hashable raised TypeError."""
+    event = structured(simple(payload))
+    event["type"] = event_type
+    with pytest.raises(UnsupportedEvent, match="CloudEvent for the changes function"):
+        firestore.translate(event, function())
 
 
 @pytest.mark.parametrize("data", [None, [1, 2], "text", 5])

@@ -185,6 +185,10 @@ def test_a_document_without_fields_is_empty(absent: Any) -> None:
         ({"mapValue": []}, "expected an object"),
         ({"mapValue": {"fields": ["a"]}}, "expected an object"),
         ({"arrayValue": {"values": {}}}, "expected a list"),
+        # Found by tests/fuzz: int() raised ValueError (more digits than it converts),
+        # float() OverflowError.
+        ({"integerValue": "9" * 5000}, "not an integer"),
+        ({"doubleValue": 10**400}, "not a double"),
     ],
 )
 def test_malformed_values_raise_invalid_payload(typed: Any, reason: str) -> None:

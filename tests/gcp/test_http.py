@@ -259,6 +259,8 @@ def test_a_malformed_assertion_is_a_400_when_read(serve: Serve) -> None:
         ("a.b", "is not a JWT"),
         ("a.!!!!.c", "not base64url-encoded JSON"),
         (f"a.{base64.urlsafe_b64encode(b'[1]').decode()}.c", "not a JSON object"),
+        # Found by tests/fuzz: JSON nested too deep to decode raised RecursionError.
+        (f"a.{base64.urlsafe_b64encode(b'[' * 50_000).decode()}.c", "not base64url-encoded"),
     ],
 )
 def test_decode_jwt_refuses_malformed_tokens(token: str, reason: str) -> None:

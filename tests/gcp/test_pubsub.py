@@ -318,6 +318,9 @@ def test_other_event_types_are_unsupported(name: str, kind: str, payload: Payloa
         {"message": {"messageId": "1", "publishTime": 5}},
         {"message": {"messageId": "1"}, "deliveryAttempt": True},
         {"message": {"messageId": "1"}, "deliveryAttempt": "often"},
+        # Found by tests/fuzz: isdigit() took these, int() raised ValueError.
+        {"message": {"messageId": "1"}, "deliveryAttempt": "\u00b2"},
+        {"message": {"messageId": "1"}, "deliveryAttempt": "9" * 5000},
     ],
 )
 def test_malformed_data_is_unsupported(data: Any) -> None:

@@ -150,7 +150,12 @@ def test_size_is_an_int_from_a_string_or_a_number(payload: Payload) -> None:
     assert translated(binary(simple), "sample-bucket").size is None
 
 
-@pytest.mark.parametrize("size", ["-1", "1.5", "", 1.5, True, [1]])
+@pytest.mark.parametrize(
+    "size",
+    # "²" and a million digits found by tests/fuzz: isdigit() took them, int() raised ValueError.
+    ["-1", "1.5", "", 1.5, True, [1], "\u00b2", "9" * 1_000_000],
+    ids=["negative", "decimal", "empty", "float", "bool", "list", "superscript", "huge"],
+)
 def test_a_malformed_size_is_unsupported(size: Any, payload: Payload) -> None:
     simple = payload("storage/gcs-object-data-simple.json")
     with pytest.raises(UnsupportedEvent, match="size"):
@@ -242,6 +247,17 @@ def test_undeclared_actions_and_keys_are_acknowledged_by_the_pipeline(payload: P
 def test_other_event_types_are_unsupported(name: str, payload: Payload) -> None:
     with pytest.raises(UnsupportedEvent, match=r"google\.cloud\.storage\.object\.v1"):
         storage.translate(structured(payload(name)), function())
+
+
+@pytest.mark.parametrize("event_type", [{"a": 1}, ["x"], 5, None])
+def test_a_type_that_is_no_string_is_unsupported(event_type: Any, payload: Payload) -> None:
+    """Found by tests/fuzz: a structured event's type may be any JSON value, and one
+    that is not hashable raised TypeError."""
+    document = payload("storage/gcs-object-finalized-cloudevent.json")
+    event = structured(document)
+    event["type"] = event_type
+    with pytest.raises(UnsupportedEvent, match=r"google\.cloud\.storage\.object\.v1"):
+        storage.translate(event, function())
 
 
 @pytest.mark.parametrize(

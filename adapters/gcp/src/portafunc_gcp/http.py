@@ -153,7 +153,8 @@ def decode_jwt(token: str, header: str = "the token") -> dict[str, Any]:
     segment = parts[1]
     try:
         claims = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
+    # binascii.Error and UnicodeDecodeError are ValueErrors; RecursionError: nested too deep
+    except (ValueError, RecursionError) as exc:
         reason = f"{header}: the JWT payload is not base64url-encoded JSON ({exc})"
         raise InvalidPayload(reason, malformed=True) from None
     if not isinstance(claims, dict):

@@ -104,7 +104,8 @@ def undeliverable(item_id: str, exc: Exception) -> None:
     _logger.error("record %s cannot be delivered: %s", item_id, exc)
 
 
-_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError)
+#: A malformed payload's errors; RecursionError: JSON (or DynamoDB values) nested too deep.
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError)
 
 
 class HTTPSource:

@@ -9,8 +9,9 @@ Follows the Lambda developer guide, "Using Lambda with Amazon MQ":
 - RabbitMQ: ``eventSource`` ``aws:rmq`` and ``rmqMessagesByQueue``, a mapping of
   ``"<queue>::<virtual host>"`` to messages with ``data`` (base64) and
   ``basicProperties``: ``messageId`` (the ``id``; ``"<queue>#<position in the batch>"``
-  when the publisher set none), ``headers`` (the ``attributes``; byte arrays
-  ``{"bytes": [...]}`` as ``bytes``) and ``timestamp`` as the broker formats it
+  when the publisher set none), ``headers`` (the ``attributes``, read when first asked
+  for; byte arrays ``{"bytes": [...]}`` as ``bytes``; headers of another shape raise
+  UnsupportedEvent) and ``timestamp`` as the broker formats it
   (``"Jan 1, 1970, 12:33:41 AM"``, read as UTC; None when it does not parse).
 
 ``source`` is the queue name, ``attempt`` None (the broker only says ``redelivered``).
@@ -147,9 +148,15 @@ def _rabbitmq(
     return function, envelope
 
 
-def _headers(headers: Mapping[str, Any] | None) -> dict[str, Any]:
-    """RabbitMQ headers, byte arrays (``{"bytes": [...]}``) as ``bytes``."""
-    return {name: _header(value) for name, value in (headers or {}).items()}
+def _headers(headers: Any) -> dict[str, Any]:
+    """RabbitMQ headers, byte arrays (``{"bytes": [...]}``) as ``bytes``, built when a
+    handler first reads them; UnsupportedEvent when they are not that shape."""
+    with translating("RabbitMQ message headers"):
+        if headers is None:
+            return {}
+        if not isinstance(headers, Mapping):
+            raise TypeError(f"headers is {type(headers).__name__}, not an object")
+        return {name: _header(value) for name, value in headers.items()}
 
 
 def _header(value: Any) -> Any:

@@ -10,10 +10,11 @@ milliseconds), ``key`` and ``value`` (base64) and ``headers`` (a list of
 
 Message: ``id`` ``"<topic>-<partition>-<offset>"``, ``body`` the decoded value (empty
 for a tombstone), ``attributes`` the headers as ``{name: bytes}`` (a repeated header
-name keeps its last value), ``source`` the topic, ``time`` the record's timestamp,
-``partition_key`` the key as UTF-8 text (its base64 text as delivered when the key is
-not UTF-8), ``attempt`` None. Routing: the ``stream`` function of the topic, else one
-declared with the cluster ARN (``aws={"arn": ...}``).
+name keeps its last value; headers of another shape raise UnsupportedEvent when read),
+``source`` the topic, ``time`` the record's timestamp, ``partition_key`` the key as
+UTF-8 text (its base64 text as delivered when the key is not UTF-8), ``attempt`` None.
+Routing: the ``stream`` function of the topic, else one declared with the cluster ARN
+(``aws={"arn": ...}``).
 
 Failures: records are delivered in order and the first failure stops the batch; then
 the invocation raises, so Lambda retries the whole batch (records before the failure
@@ -111,8 +112,22 @@ def _message(
     return function, message
 
 
-def _headers(headers: list[Mapping[str, list[int]]] | None) -> dict[str, bytes]:
-    return {name: bytes(value) for header in headers or () for name, value in header.items()}
+def _headers(headers: Any) -> dict[str, bytes]:
+    """The record's headers, ``[{name: [byte, ...]}, ...]``, as ``{name: bytes}``, built
+    when a handler first reads them; UnsupportedEvent when they are not that shape."""
+    with translating("Kafka record headers"):
+        if headers is None:
+            return {}
+        if not isinstance(headers, list):
+            raise TypeError(f"headers is {type(headers).__name__}, not a list")
+        return {name: _header(value) for header in headers for name, value in header.items()}
+
+
+def _header(value: Any) -> bytes:
+    # bytes() of an int would allocate that many zero bytes: only a list of bytes is read.
+    if not isinstance(value, list):
+        raise TypeError(f"a header value is {type(value).__name__}, not a list of bytes")
+    return bytes(value)  # ValueError or TypeError for items that are not bytes
 
 
 def _key(key: str | None) -> str | None:

@@ -13,7 +13,8 @@ Message: ``id`` the sequence number, ``body`` the decoded data, ``attributes`` e
 
 - Ordered: the first failure stops the batch; it and every later record are reported
   in ``batchItemFailures`` by sequence number, none of the later ones invoked. Data
-  that is not base64 fails its record.
+  that is not base64, an arrival time that is not a number or a partition key that is
+  not a string fails its record.
 - Tumbling windows: as for DynamoDB Streams, the input ``state`` is returned unchanged.
 - What other services put on a stream stays opaque bytes: a CloudWatch Logs
   subscription writes gzip (``body`` is the gzip bytes), Kinesis Data Streams for
@@ -34,7 +35,7 @@ from portafunc.errors import NoSuchFunction
 from portafunc.events import ChangeEvent, Message
 
 from ..invocation import context_for, name_from_arn
-from ._base import deliver_records, record_jobs, text, translating
+from ._base import deliver_records, optional_text, record_jobs, text, translating
 from .dynamodb import change_event, ordered_response, records_match
 
 if TYPE_CHECKING:
@@ -88,12 +89,19 @@ def _deliverable(route: Route, record: Mapping[str, Any]) -> tuple[Function, Any
         id=kinesis["sequenceNumber"],
         body=body,
         source=stream,
-        time=kinesis.get("approximateArrivalTimestamp"),
-        partition_key=kinesis.get("partitionKey"),
+        time=_arrival(kinesis.get("approximateArrivalTimestamp")),
+        partition_key=optional_text(kinesis.get("partitionKey")),
         provider="aws",
         raw=record,
     )
     return function, message
+
+
+def _arrival(value: Any) -> float | None:
+    """``approximateArrivalTimestamp``: epoch seconds; TypeError (the record fails) if not."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise TypeError(f"approximateArrivalTimestamp is not a number: {value!r}")
+    return value
 
 
 def _change(function: Function, body: bytes, record: Mapping[str, Any]) -> ChangeEvent[Any]:

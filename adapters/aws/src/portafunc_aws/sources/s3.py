@@ -104,12 +104,13 @@ def first_record(event: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def json_object(body: str) -> Mapping[str, Any] | None:
-    """The JSON object ``body`` holds, or None when it holds anything else."""
+    """The JSON object ``body`` holds, or None when it holds anything else (JSON nested
+    too deep to decode included: no notification is)."""
     if not body.lstrip().startswith("{"):
         return None
     try:
         value = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return value if isinstance(value, Mapping) else None
 

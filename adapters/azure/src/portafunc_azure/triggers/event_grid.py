@@ -149,7 +149,7 @@ def decode(value: Any) -> tuple[Mapping[str, Any], Any]:
     if isinstance(value, (str, bytes, bytearray)):
         try:
             event = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested too deep to decode
             raise UnsupportedEvent("azure", "an Event Grid event that is not JSON") from None
         value = event
     if isinstance(value, Mapping):

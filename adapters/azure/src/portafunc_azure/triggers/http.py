@@ -275,7 +275,8 @@ def decode_principal(header: str) -> dict[str, Any]:
     """The JSON object of an ``X-MS-CLIENT-PRINCIPAL`` header."""
     try:
         principal = json.loads(base64.b64decode(header))
-    except ValueError as exc:  # binascii.Error and UnicodeDecodeError are ValueErrors
+    # binascii.Error and UnicodeDecodeError are ValueErrors; RecursionError: nested too deep
+    except (ValueError, RecursionError) as exc:
         reason = f"X-MS-CLIENT-PRINCIPAL is not base64-encoded JSON ({exc})"
         raise InvalidPayload(reason, malformed=True) from None
     if not isinstance(principal, dict):

@@ -136,13 +136,19 @@ def _integer(content: Any) -> int:
     if isinstance(content, int) and not isinstance(content, bool):
         return content
     if isinstance(content, str) and _INTEGER.fullmatch(content):
-        return int(content)
+        try:
+            return int(content)
+        except ValueError:  # more digits than int() converts (sys.get_int_max_str_digits)
+            pass
     raise _Malformed(f"not an integer: {content!r}")
 
 
 def _double(content: Any) -> float:
     if isinstance(content, (int, float)) and not isinstance(content, bool):
-        return float(content)
+        try:
+            return float(content)
+        except OverflowError:  # an integer beyond any double
+            raise _Malformed("not a double: an integer too large") from None
     if isinstance(content, str):
         special = _SPECIAL_DOUBLES.get(content)
         if special is not None:

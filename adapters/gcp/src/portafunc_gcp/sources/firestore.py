@@ -78,7 +78,7 @@ _JSON_TYPES = ("application/json", "text/json")
 def translate(event: CloudEvent, function: Function) -> ChangeEvent[Any] | None:
     """The change a Firestore document event carries, or None for another collection."""
     kind_of_event = event.get("type")
-    if kind_of_event not in TYPES:
+    if not isinstance(kind_of_event, str) or kind_of_event not in TYPES:
         raise UnsupportedEvent(
             "gcp", f"a {kind_of_event!r} CloudEvent for the changes function {function.name!r}"
         )
@@ -127,7 +127,8 @@ def _decode(data: bytes, content_type: Any) -> Any:
     if media in _JSON_TYPES or media.endswith("+json"):
         try:
             return json.loads(data)
-        except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        # JSONDecodeError and UnicodeDecodeError; RecursionError: nested too deep to decode
+        except (ValueError, RecursionError):
             raise UnsupportedEvent("gcp", "Firestore event data that is not JSON") from None
     return _from_protobuf(data, media)
 

@@ -143,11 +143,17 @@ def _attributes(value: Any) -> Mapping[str, str]:
 def _attempt(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and _is_int64(value):
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise UnsupportedEvent("gcp", f"a Pub/Sub delivery whose deliveryAttempt is {value!r}")
     return value
+
+
+def _is_int64(text: str) -> bool:
+    """Whether ``text`` is a proto3 JSON int64 (ASCII digits: ``isdigit`` also takes "²",
+    which ``int`` refuses; 19 at most: ``int`` refuses thousands)."""
+    return text.isascii() and text.isdigit() and len(text) <= 19
 
 
 def _time(value: Any) -> str | datetime | None:

@@ -63,7 +63,7 @@ _SUBJECT = "objects/"
 def translate(event: CloudEvent, function: Function) -> StorageEvent | None:
     """The StorageEvent of a Cloud Storage event; None when it is for another bucket."""
     event_type = event["type"]
-    action = ACTIONS.get(event_type)
+    action = ACTIONS.get(event_type) if isinstance(event_type, str) else None
     if action is None:
         raise UnsupportedEvent(
             "gcp",
@@ -121,11 +121,17 @@ def _key(event: CloudEvent, data: Mapping[str, Any]) -> str:
 def _size(value: Any) -> int | None:
     if value is None:
         return None
-    if isinstance(value, str) and value.isdigit():
+    if isinstance(value, str) and _is_int64(value):
         return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise UnsupportedEvent("gcp", f"a Cloud Storage event whose size is {value!r}")
     return value
+
+
+def _is_int64(text: str) -> bool:
+    """Whether ``text`` is a proto3 JSON int64 (ASCII digits: ``isdigit`` also takes "²",
+    which ``int`` refuses; 19 at most: ``int`` refuses thousands)."""
+    return text.isascii() and text.isdigit() and len(text) <= 19
 
 
 def _time(value: Any) -> str | datetime | None:
