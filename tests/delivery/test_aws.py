@@ -163,3 +163,31 @@ def test_a_batch_function_gets_one_call_and_its_failures_are_reported(
         given = [n for n, fate in enumerate(batch) if fate in ("ok", "raises")]
         assert failed == [ids[n] for n, fate in enumerate(batch) if fate != "ok"]
     assert calls == ([given] if given else [])
+
+
+@PROPERTY
+@given(data=st.data())
+def test_a_kinesis_batch_function_gets_one_call_and_reports_from_the_first_failure(
+    kit: SimpleNamespace, data: st.DataObject
+) -> None:
+    batch = data.draw(kit.fates("ok", "raises", "invalid", "malformed"))
+    event = kinesis_event([kit.item(n, fate) for n, fate in enumerate(batch)])
+    for record, fate in zip(event["Records"], batch, strict=True):
+        if fate == "malformed":
+            record["kinesis"]["data"] = "not base64!"
+    sequences = [record["kinesis"]["sequenceNumber"] for record in event["Records"]]
+    calls: list[list[int]] = []
+    app = App("shop")
+
+    @app.stream("events")
+    def readings(given: list[Message[Item]]) -> BatchResult:
+        calls.append([msg.data.n for msg in given])
+        return BatchResult(failed=[msg.id for msg in given if batch[msg.data.n] == "raises"])
+
+    response = lambda_handler(app)(event, LambdaContext())
+    failed = [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    stop = next((n for n, fate in enumerate(batch) if fate in ("invalid", "malformed")), None)
+    given = list(range(len(batch) if stop is None else stop))
+    first = next((n for n, fate in enumerate(batch) if fate != "ok"), len(batch))
+    assert failed == sequences[first:]
+    assert calls == ([given] if given else [])

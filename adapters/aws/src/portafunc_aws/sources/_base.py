@@ -28,6 +28,7 @@ __all__ = [
     "Job",
     "Source",
     "deliver_records",
+    "deliver_translated",
     "malformed",
     "optional_text",
     "record_jobs",
@@ -178,6 +179,54 @@ def deliver_records(
         failed.append(item_id)
         if ordered:
             return failed + [later for later, _ in jobs[index + 1 :]]
+    return failed
+
+
+def deliver_translated(
+    functions: Functions, jobs: Sequence[tuple[str, Job]], ctx: Context, *, ordered: bool
+) -> list[str]:
+    """:func:`deliver_records` for jobs that only translate (streams): every record is
+    translated first (for ``ordered``, up to the first that cannot be), then each run of
+    records for one function goes to :func:`pipeline.deliver_batch` (a batch function
+    gets the run in one call); return the ids of the failed records."""
+    works: list[tuple[int, Function, Any]] = []
+    failed: list[int] = []
+    for index, (item_id, job) in enumerate(jobs):
+        try:
+            work = job()
+        except Exception as exc:
+            undeliverable(item_id, exc)
+            failed.append(index)
+            if ordered:
+                break
+            continue
+        if work is not None:
+            works.append((index, *work))
+    failed += _deliver_runs(functions.app, works, ctx, ordered)
+    ids = [item_id for item_id, _ in jobs]
+    if ordered and failed:
+        return ids[min(failed) :]
+    return [ids[index] for index in sorted(failed)]
+
+
+def _deliver_runs(
+    app: App, works: Sequence[tuple[int, Function, Any]], ctx: Context, ordered: bool
+) -> list[int]:
+    """Deliver each run of consecutive works for one function; the failed indexes."""
+    failed: list[int] = []
+    start = 0
+    while start < len(works):
+        function = works[start][1]
+        end = start + 1
+        while end < len(works) and works[end][1] is function:
+            end += 1
+        run = works[start:end]
+        envelopes = [envelope for _, _, envelope in run]
+        reported = pipeline.deliver_batch(app, function, envelopes, ctx, ordered=ordered)
+        failed += [run[index][0] for index in reported]
+        if ordered and reported:
+            break
+        start = end
     return failed
 
 

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from portafunc.events import ChangeEvent, ChangeKind
 
 from ..invocation import context_for, name_from_arn
-from ._base import deliver_records, record_jobs, text, translating
+from ._base import deliver_translated, record_jobs, text, translating
 from ._dynamodb_json import item
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class DynamoDBStreams:
     ) -> dict[str, Any]:
         with translating(self.name):
             jobs = record_jobs(event["Records"], partial(_route, functions), _sequence, _change)
-        failed = deliver_records(functions, jobs, context_for(lambda_context), ordered=True)
+        failed = deliver_translated(functions, jobs, context_for(lambda_context), ordered=True)
         return ordered_response(event, failed)
 
 

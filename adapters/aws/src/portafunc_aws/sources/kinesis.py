@@ -35,7 +35,7 @@ from portafunc.errors import NoSuchFunction
 from portafunc.events import ChangeEvent, Message
 
 from ..invocation import context_for, name_from_arn
-from ._base import deliver_records, optional_text, record_jobs, text, translating
+from ._base import deliver_translated, optional_text, record_jobs, text, translating
 from .dynamodb import change_event, ordered_response, records_match
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ class Kinesis:
             jobs = record_jobs(
                 event["Records"], partial(_route, functions), _sequence, _deliverable
             )
-        failed = deliver_records(functions, jobs, context_for(lambda_context), ordered=True)
+        failed = deliver_translated(functions, jobs, context_for(lambda_context), ordered=True)
         return ordered_response(event, failed)
 
 
