@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from urllib.parse import parse_qsl
 
+from .errors import InvalidPayload
+
 __all__ = ["Headers", "MultiDict", "QueryParams", "parse_cookies"]
 
 Source = Mapping[str, str] | Mapping[str, Sequence[str]] | Iterable[tuple[str, str]] | None
@@ -30,7 +32,9 @@ class MultiDict(Mapping[str, str]):
     def _key(key: str) -> str:
         return key
 
-    def _pairs(self) -> Iterator[tuple[str, str]]:
+    def _pairs(self) -> Iterator[tuple[object, object]]:
+        """The source's pairs as received (a provider's malformed payload may hold
+        anything: :attr:`_items` checks)."""
         source = self._source
         if source is None:
             return
@@ -40,9 +44,11 @@ class MultiDict(Mapping[str, str]):
             for key, value in source.items():
                 if isinstance(value, str):
                     yield key, value
-                elif value is not None:
+                elif isinstance(value, (list, tuple)):
                     for item in value:
                         yield key, item
+                elif value is not None:
+                    yield key, value  # not text: refused when indexed
         else:
             yield from source
 
@@ -53,6 +59,10 @@ class MultiDict(Mapping[str, str]):
             index = {}
             normalize = self._key
             for key, value in self._pairs():
+                if not (isinstance(key, str) and isinstance(value, str)):
+                    shown = f"{key!r:.40}: {value!r:.40}"
+                    reason = f"{type(self).__name__}: names and values must be text, got {shown}"
+                    raise InvalidPayload(reason, malformed=True)
                 index.setdefault(normalize(key), []).append(value)
             self._index = index
         return index
@@ -107,7 +117,7 @@ class QueryParams(MultiDict):
         self._source = source  # type: ignore[assignment]  # a str is parsed in _pairs
         self._index = None
 
-    def _pairs(self) -> Iterator[tuple[str, str]]:
+    def _pairs(self) -> Iterator[tuple[object, object]]:
         source: object = self._source
         if isinstance(source, str):
             return iter(parse_qsl(source, keep_blank_values=True))

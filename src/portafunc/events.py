@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Generic, Literal, TypeVar
 
 from ._time import TimeSource, to_datetime
+from .errors import InvalidPayload
 
 __all__ = [
     "Action",
@@ -51,11 +52,17 @@ class _Envelope:
 
     @property
     def time(self) -> datetime | None:
-        """When the event happened (aware, UTC), or None if the provider does not say."""
+        """When the event happened (aware, UTC), or None if the provider does not say;
+        InvalidPayload if what the provider sent is not a timestamp."""
         time = self._time
         if time is None or (isinstance(time, datetime) and time.tzinfo is timezone.utc):
             return time
-        self._time = parsed = to_datetime(time)  # naive means UTC; other zones converted
+        try:
+            parsed = to_datetime(time)  # naive means UTC; other zones converted
+        except (ValueError, TypeError, OverflowError, OSError) as exc:
+            reason = f"the provider's time {time!r:.80} is not a timestamp ({type(exc).__name__})"
+            raise InvalidPayload(reason, malformed=True) from None
+        self._time = parsed
         return parsed
 
     @property

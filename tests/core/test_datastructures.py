@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
+from portafunc import App, Context, HTTPRequest, InvalidPayload
 from portafunc.datastructures import Headers, MultiDict, QueryParams, Source, parse_cookies
+from portafunc.pipeline import handle_http
 
 PAIRS = [("Content-Type", "text/plain"), ("X-Tag", "a"), ("x-tag", "b"), ("X-TAG", "c")]
 
@@ -239,3 +242,25 @@ def test_query_string_is_parsed_on_first_read() -> None:
 )
 def test_parse_cookies(headers: list[str], cookies: dict[str, str]) -> None:
     assert parse_cookies(headers) == cookies
+
+
+@pytest.mark.parametrize(
+    "source", [{"x-count": 5}, {"x-flags": [True]}, [("x-a", None)], {7: "seven"}]
+)
+def test_values_that_are_not_text_are_an_invalid_payload(source: Any) -> None:
+    headers = Headers(source)
+    with pytest.raises(InvalidPayload, match="names and values must be text") as raised:
+        headers.get("x-count")
+    assert raised.value.malformed
+
+
+def test_a_handler_reading_such_headers_answers_400() -> None:
+    app = App("echo")
+
+    @app.get("/echo")
+    def echo(request: HTTPRequest) -> str:
+        return request.headers.get("x-count") or ""
+
+    request = HTTPRequest("GET", "/echo", headers={"x-count": 5})  # type: ignore[arg-type]
+    response = handle_http(app, request, Context(provider="local"))
+    assert response.status == 400

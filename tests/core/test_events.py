@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from portafunc import ChangeEvent, Event, Message, ScheduleEvent, StorageEvent
+from portafunc import ChangeEvent, Event, InvalidPayload, Message, ScheduleEvent, StorageEvent
 from portafunc._time import TimeSource, to_datetime
 
 UTC = timezone.utc
@@ -73,13 +73,21 @@ def test_envelope_time(source: TimeSource, expected: datetime | None) -> None:
 
 
 @pytest.mark.parametrize("text", ["garbage", "", "2024-13-01T00:00:00Z", "12:00"])
-def test_a_bad_time_string_raises_value_error_when_read(text: str) -> None:
+def test_a_bad_time_string_is_an_invalid_payload_when_read(text: str) -> None:
     with pytest.raises(ValueError, match=r"isoformat|month"):
         to_datetime(text)
     for envelope in _envelopes(text):  # building the envelope does not parse
-        with pytest.raises(ValueError, match=r"isoformat|month"):
+        with pytest.raises(InvalidPayload, match="is not a timestamp") as raised:
             _ = envelope.time
+        assert raised.value.malformed
         assert repr(envelope)
+
+
+@pytest.mark.parametrize("value", [10**30, float("inf"), -(10**20)])
+def test_an_epoch_out_of_range_is_an_invalid_payload_when_read(value: float) -> None:
+    for envelope in _envelopes(value):
+        with pytest.raises(InvalidPayload, match="is not a timestamp"):
+            _ = envelope.time
 
 
 # -- Message ---------------------------------------------------------------------------

@@ -14,7 +14,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from portafunc import pipeline
-from portafunc.errors import HTTPError, NoSuchFunction, PortafuncError, UnsupportedEvent
+from portafunc.errors import (
+    HTTPError,
+    InvalidPayload,
+    NoSuchFunction,
+    PortafuncError,
+    UnsupportedEvent,
+)
 
 from ..invocation import Functions, context_for
 
@@ -74,7 +80,8 @@ def optional_text(value: Any) -> str | None:
 
 
 class translating:  # used like a function: ``with translating("sqs"):``
-    """Turn a malformed payload's KeyError/TypeError/ValueError into UnsupportedEvent.
+    """Turn a malformed payload's KeyError/TypeError/ValueError (or a malformed
+    InvalidPayload, such as headers that are not text) into UnsupportedEvent.
 
     A class rather than a ``@contextmanager`` generator: it is entered on every
     invocation, and this costs a fraction of a generator-based one.
@@ -91,7 +98,11 @@ class translating:  # used like a function: ``with translating("sqs"):``
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> None:
-        if exc is not None and not isinstance(exc, PortafuncError) and isinstance(exc, _MALFORMED):
+        if exc is None:
+            return
+        if isinstance(exc, InvalidPayload) and exc.malformed:  # e.g. headers that are not text
+            raise malformed(self.source, exc) from exc
+        if not isinstance(exc, PortafuncError) and isinstance(exc, _MALFORMED):
             raise malformed(self.source, exc) from exc
 
 
