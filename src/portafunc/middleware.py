@@ -14,10 +14,10 @@ Order: the app's middleware (``@app.middleware``), first declared outermost, the
 function's own (``middleware=[...]``), first listed outermost; the handler is
 innermost. A function without middleware runs as if none existed.
 
-A plain-function middleware cannot wrap anything asynchronous (an ``async def``
-handler, or an ``async def`` middleware declared after it): it could not wait for it.
-That is a DeclarationError, raised when the second of the two is declared. An
-``async def`` middleware wraps anything.
+Both kinds wrap anything. A plain-function middleware around something asynchronous
+(an ``async def`` handler or middleware inside it) runs in a worker thread, where
+``call_next`` waits for the rest of the chain to run on the event loop; make it
+``async def`` to save that thread hop.
 """
 
 from __future__ import annotations
@@ -27,9 +27,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .context import Context
-from .errors import DeclarationError
 
-__all__ = ["Middleware", "check", "is_async", "run", "run_async"]
+__all__ = ["Middleware", "is_async", "run", "run_async"]
 
 #: ``middleware(envelope, ctx, call_next)``: what ``@app.middleware`` and ``middleware=`` take.
 Middleware = Callable[[Any, Context, Callable[[Any], Any]], Any]
@@ -41,28 +40,6 @@ def is_async(middleware: Middleware) -> bool:
     return inspect.iscoroutinefunction(middleware) or inspect.iscoroutinefunction(
         getattr(middleware, "__call__", None)  # noqa: B004  # a callable object's method
     )
-
-
-def check(layers: Sequence[Middleware], handler_is_async: bool, where: str) -> None:
-    """Refuse a plain-function middleware with anything asynchronous inside it (an
-    ``async def`` middleware after it, or an ``async def`` handler)."""
-    plain = next((layer for layer in layers if not is_async(layer)), None)
-    if plain is None:
-        return
-    inner = layers[layers.index(plain) + 1 :]
-    awaiting = next((layer for layer in inner if is_async(layer)), None)
-    if awaiting is None and not handler_is_async:
-        return
-    inside = "an async def handler" if awaiting is None else f"async middleware {_name(awaiting)}"
-    raise DeclarationError(
-        f"middleware {_name(plain)} is a plain function and cannot wrap {inside}: make it "
-        "async def, or declare it after the async ones (an async middleware wraps anything)",
-        where=where,
-    )
-
-
-def _name(layer: Middleware) -> str:
-    return repr(getattr(layer, "__qualname__", layer))
 
 
 def run(layers: Sequence[Middleware], envelope: Any, ctx: Context, endpoint: Endpoint) -> Any:
@@ -77,19 +54,42 @@ def run(layers: Sequence[Middleware], envelope: Any, ctx: Context, endpoint: End
 
 
 async def run_async(
-    layers: Sequence[Middleware], envelope: Any, ctx: Context, endpoint: Endpoint
+    layers: Sequence[Middleware],
+    envelope: Any,
+    ctx: Context,
+    endpoint: Endpoint,
+    *,
+    endpoint_is_async: bool,
 ) -> Any:
     """Run ``layers`` around ``endpoint`` on the event loop; ``endpoint`` may return an
-    awaitable. The plain-function layers come last, with only synchronous code inside
-    them (see :func:`check`), so they run as :func:`run` does."""
+    awaitable. A plain-function layer with only synchronous code inside it runs as
+    :func:`run` does; one with something asynchronous inside runs in a worker thread,
+    its ``call_next`` waiting there for the rest of the chain to run on the loop."""
 
     async def call(index: int, current: Any) -> Any:
         if index == len(layers):
             result = endpoint(current)
             return await result if inspect.isawaitable(result) else result
         layer = layers[index]
-        if not is_async(layer):
+        if is_async(layer):
+            return await layer(current, ctx, lambda following: call(index + 1, following))
+        if not endpoint_is_async and not any(map(is_async, layers[index + 1 :])):
             return run(layers[index:], current, ctx, endpoint)
-        return await layer(current, ctx, lambda following: call(index + 1, following))
+        return await _in_thread(layer, current, ctx, lambda following: call(index + 1, following))
 
     return await call(0, envelope)
+
+
+async def _in_thread(
+    layer: Middleware, envelope: Any, ctx: Context, inner: Callable[[Any], Any]
+) -> Any:
+    """Run a plain-function ``layer`` in a worker thread (with this context's variables),
+    its ``call_next`` running ``inner`` on this loop and waiting for it there."""
+    import asyncio  # not at module level: most apps never run on a loop (cold start)
+
+    loop = asyncio.get_running_loop()
+
+    def call_next(following: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(inner(following), loop).result()
+
+    return await asyncio.to_thread(layer, envelope, ctx, call_next)

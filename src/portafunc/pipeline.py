@@ -106,7 +106,9 @@ async def handle_http_async(
         if app.middlewares or function.middleware:
             endpoint = _responder(app, function, ctx, raise_server_exceptions)
             layers = app.chain(function)[0]
-            result = await _middleware.run_async(layers, request, ctx, endpoint)
+            result = await _middleware.run_async(
+                layers, request, ctx, endpoint, endpoint_is_async=function.binding.is_async
+            )
             response = encode(result, function.status)
         else:
             result = function.binding.call(request, ctx)
@@ -177,7 +179,13 @@ async def deliver_async(app: App, function: Function, envelope: Any, ctx: Contex
     try:
         if app.middlewares or function.middleware:
             layers = app.chain(function)[0]
-            result = await _middleware.run_async(layers, envelope, ctx, _caller(function, ctx))
+            result = await _middleware.run_async(
+                layers,
+                envelope,
+                ctx,
+                _caller(function, ctx),
+                endpoint_is_async=function.binding.is_async,
+            )
         else:
             result = function.binding.call(envelope, ctx)
             if function.binding.is_async:
@@ -310,7 +318,13 @@ async def _batch_async(
         try:
             batch = [envelopes[index] for index in ready]
             layers = app.chain(function)[0]
-            result = await _middleware.run_async(layers, batch, ctx, _caller(function, ctx))
+            result = await _middleware.run_async(
+                layers,
+                batch,
+                ctx,
+                _caller(function, ctx),
+                endpoint_is_async=function.binding.is_async,
+            )
             failures += _reported(function, envelopes, ready, result)
         except Exception as exc:
             failures += _raised(function, envelopes, ready, exc)
@@ -470,7 +484,11 @@ def _layered(
     """Run the app's and ``function``'s middleware around ``endpoint``, from sync code."""
     layers, asynchronous = app.chain(function)
     if asynchronous:
-        return _aio.run(_middleware.run_async(layers, envelope, ctx, endpoint))
+        return _aio.run(
+            _middleware.run_async(
+                layers, envelope, ctx, endpoint, endpoint_is_async=function.binding.is_async
+            )
+        )
     return _middleware.run(layers, envelope, ctx, endpoint)
 
 

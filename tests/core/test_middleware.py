@@ -2,6 +2,7 @@
 short-circuits, decorated results, sync and async, messages, and what is refused."""
 
 import asyncio
+import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -9,7 +10,9 @@ import pytest
 from pydantic import BaseModel
 
 from portafunc import App, Context, Header, HTTPError, HTTPRequest, HTTPResponse, Message
+from portafunc.context import current
 from portafunc.errors import DeclarationError
+from portafunc.pipeline import handle_http_async
 from portafunc.testing import TestClient
 
 Next = Callable[[Any], Any]
@@ -168,33 +171,43 @@ def test_async_middleware_wraps_sync_and_async_handlers() -> None:
     assert trail == ["before", "plain>", "<plain", "after", "before", "after"]
 
 
-def test_a_plain_middleware_cannot_wrap_anything_asynchronous() -> None:
-    plain = tracing([], "plain")
+def test_a_plain_middleware_wraps_asynchronous_code_from_a_worker_thread() -> None:
+    trail: list[str] = []
+    threads: set[int] = set()
+
+    def plain(envelope: Any, ctx: Context, call_next: Next) -> Any:
+        threads.add(threading.get_ident())
+        assert current.get() is ctx  # the invocation's context is there too
+        trail.append(f"plain {ctx.function}")
+        return call_next(envelope)
 
     async def awaiting(envelope: Any, ctx: Context, call_next: Next) -> Any:
+        await asyncio.sleep(0)
+        trail.append("awaiting")
         return await call_next(envelope)
 
     app = App("orders")
     app.middleware(plain)
-    with pytest.raises(DeclarationError, match="'plain' is a plain function and cannot wrap"):
 
-        @app.get("/a")
-        async def handler() -> None: ...
+    @app.get("/a", middleware=[awaiting])
+    def sync_handler() -> str:
+        return "a"
 
-    later = App("orders")
+    @app.get("/b")
+    async def async_handler() -> str:
+        await asyncio.sleep(0)
+        return "b"
 
-    @later.get("/b")
-    async def handler_first() -> None: ...
+    client = TestClient(app)
+    assert (client.get("/a").text, client.get("/b").text) == ("a", "b")
+    assert trail == ["plain sync_handler", "awaiting", "plain async_handler"]
+    assert threading.get_ident() not in threads  # both ran in a worker thread
 
-    with pytest.raises(DeclarationError, match="cannot wrap an async def handler"):
-        later.middleware(plain)
-    assert later.middlewares == []
+    async def on_a_loop() -> HTTPResponse:  # as the Azure worker runs an async function
+        request = HTTPRequest("GET", "/b")
+        return await handle_http_async(app, request, Context(provider="azure"))
 
-    inner = App("orders")
-    with pytest.raises(DeclarationError, match=r"cannot wrap async middleware '.*awaiting'"):
-
-        @inner.get("/c", middleware=[plain, awaiting])
-        def handler_c() -> None: ...
+    assert asyncio.run(on_a_loop()).body == b"b"
 
 
 @pytest.mark.parametrize("given", ["not a list", [1], {"a": 1}])
