@@ -196,9 +196,6 @@ class App:
     def middleware(self, middleware: M) -> M:
         """Run ``middleware(envelope, ctx, call_next)`` around every invocation of every
         function (see :mod:`portafunc.middleware`); returns it unchanged."""
-        for function in self.functions.values():
-            layers: list[Middleware] = [*self.middlewares, middleware, *function.middleware]
-            _middleware.check(layers, function.binding.is_async, function.where)
         self.middlewares.append(middleware)
         self._chains.clear()
         return middleware
@@ -268,6 +265,33 @@ class App:
     ) -> Callable[[F], F]:
         """Serve ``DELETE path``."""
         return self.http("DELETE", path, status=status, **options)
+
+    def mount(
+        self, prefix: str, asgi_app: Callable[..., Any], **options: Unpack[DeployOptions]
+    ) -> Function:
+        """Serve the ASGI app ``asgi_app`` (FastAPI, Starlette, ...) under ``prefix``.
+
+        One HTTP function (``name=``, default ``asgi_`` + the prefix's words) serves
+        every method on ``prefix``, ``prefix/`` and ``prefix/{path:path}``; portafunc's
+        own routes keep their precedence over it. See :mod:`portafunc.asgi`.
+        """
+        from .asgi import Mount, caller, mount_name  # here: apps without a mount never load it
+
+        where = caller(prefix)
+        try:
+            mount = Mount(asgi_app, prefix)
+            name = options["name"] if "name" in options else mount_name(prefix)
+            methods = tuple(sorted(_METHODS))
+            root, slash, greedy = mount.paths
+            self._register(mount.serve, HTTPTrigger(methods, greedy), {**options, "name": name},
+                           False, where)  # fmt: skip
+            function = self.functions[name]
+            for path in (root, slash):
+                self.router.add(methods, parse_template(path), function, where)
+        except DeclarationError as exc:
+            exc.where = exc.where or where
+            raise
+        return function
 
     # -- messages and events ------------------------------------------------------------
 
@@ -380,8 +404,6 @@ class App:
             status=trigger.status if isinstance(trigger, HTTPTrigger) else None,
             middleware=_layers(options.get("middleware", ()), where),
         )
-        layers = [*self.middlewares, *function.middleware]
-        _middleware.check(layers, function.binding.is_async, where)
         if isinstance(trigger, HTTPTrigger):
             self.router.add(trigger.methods, parse_template(trigger.path), function, where)
         self.functions[name] = function

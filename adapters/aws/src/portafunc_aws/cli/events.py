@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, cast
 
+from portafunc.asgi import mount_of
 from portafunc.triggers import ACTIONS, HTTPTrigger, ScheduleTrigger, StorageTrigger
 
 from ..invocation import name_from_arn
@@ -94,15 +95,21 @@ def reads_kafka(function: Function) -> bool:
 
 
 def http_events(function: Function) -> dict[str, Any]:
-    """One ``HttpApi`` event per method of an HTTP function deployed on its own."""
+    """One ``HttpApi`` event per method of an HTTP function deployed on its own; a mount
+    (``App.mount``) also gets ``ANY`` on its prefix, which ``{path+}`` does not match."""
     methods = cast("HTTPTrigger", function.trigger).methods
     if "GET" in methods and "HEAD" not in methods:
         methods = (*methods, "HEAD")  # portafunc answers HEAD wherever GET is declared
     path = re.sub(r"\{(\w+):path\}", r"{\1+}", function.trigger.resource)
-    return {
+    events = {
         f"Http{method.title()}": {"Type": "HttpApi", "Properties": {"Path": path, "Method": method}}
         for method in methods
     }
+    mount = mount_of(function)
+    if mount is not None:
+        prefix = {"Path": mount.prefix, "Method": "ANY"}
+        events["HttpPrefix"] = {"Type": "HttpApi", "Properties": prefix}
+    return events
 
 
 # -- one builder per kind --------------------------------------------------------------
