@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json as _json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from pydantic_core import to_json
@@ -51,7 +51,7 @@ class HTTPRequest:
         query: QueryParams | Source | str = None,
         body: bytes = b"",
         cookies: Mapping[str, str] | None = None,
-        client_ip: str | None = None,
+        client_ip: str | Callable[[], str | None] | None = None,
         request_id: str = "",
         identity: Mapping[str, Any] | None = None,
         provider: str = "local",
@@ -119,7 +119,12 @@ class HTTPRequest:
 
     @property
     def client_ip(self) -> str | None:
-        return self._client_ip
+        """The caller's address, or None. Adapters may pass a function: it is called
+        once, when the address is first read."""
+        ip = self._client_ip
+        if callable(ip):
+            self._client_ip = ip = ip()
+        return ip
 
     @property
     def request_id(self) -> str:

@@ -235,3 +235,15 @@ def test_response_repr_shortens_the_body() -> None:
     text = repr(HTTPResponse(500, body=b"x" * 1000))
     assert text.startswith("HTTPResponse(500, headers=[], body=b'xxx")
     assert len(text) < 120
+
+
+def test_client_ip_may_be_computed_when_first_read() -> None:
+    calls: list[str] = []
+
+    def address() -> str:
+        calls.append("read")
+        return "203.0.113.7"
+
+    request = HTTPRequest("GET", "/", client_ip=address)
+    assert calls == []
+    assert (request.client_ip, request.client_ip, calls) == ("203.0.113.7", "203.0.113.7", ["read"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from portafunc.context import Context
@@ -20,9 +21,12 @@ def trace_id(azure_context: Any) -> str | None:
 
 def context_for(azure_context: Any) -> Context:
     """A portafunc Context for one Azure invocation (``native`` is Azure's context)."""
+    invocation_id = getattr(azure_context, "invocation_id", None)
+    if type(invocation_id) is not str:
+        invocation_id = str(invocation_id or "")
     return Context(
         provider="azure",
-        invocation_id=str(getattr(azure_context, "invocation_id", "") or ""),
-        trace_id=lambda: trace_id(azure_context),
+        invocation_id=invocation_id,
+        trace_id=partial(trace_id, azure_context),
         native=azure_context,
     )

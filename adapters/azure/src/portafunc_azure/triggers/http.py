@@ -33,6 +33,7 @@ import logging
 import os
 import re
 from collections.abc import Callable, Iterator, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 from urllib.parse import unquote
@@ -206,7 +207,7 @@ def http_request(req: func.HttpRequest, lead: str = "/api", request_id: str = ""
         headers=headers,
         query=query,
         body=body,
-        client_ip=client_address(forwarded) if forwarded else None,
+        client_ip=partial(client_address, forwarded) if forwarded else None,
         request_id=request_id,
         identity=Principal(principal) if principal else None,
         provider="azure",
