@@ -165,6 +165,12 @@ class Message(_Payload[T]):
     def __repr__(self) -> str:
         return f"Message(id={self._id!r}, source={self._source!r}, provider={self._provider!r})"
 
+    def to_cloudevent(self) -> dict[str, Any]:
+        """This message as a CloudEvents 1.0 structured-JSON dict (see docs/cloudevents.md)."""
+        from .cloudevents import message  # imported on first use, not at cold start
+
+        return message(self)
+
 
 class Event(_Payload[T]):
     """An event with CloudEvents attributes (EventBridge, Event Grid, Eventarc)."""
@@ -209,6 +215,12 @@ class Event(_Payload[T]):
 
     def __repr__(self) -> str:
         return f"Event(id={self._id!r}, type={self._type!r}, provider={self._provider!r})"
+
+    def to_cloudevent(self) -> dict[str, Any]:
+        """This event as a CloudEvents 1.0 structured-JSON dict (see docs/cloudevents.md)."""
+        from .cloudevents import event  # imported on first use, not at cold start
+
+        return event(self)
 
 
 class StorageEvent(_Envelope):
@@ -265,6 +277,12 @@ class StorageEvent(_Envelope):
     def __repr__(self) -> str:
         return f"StorageEvent(bucket={self._bucket!r}, key={self._key!r}, action={self._action!r})"
 
+    def to_cloudevent(self) -> dict[str, Any]:
+        """This object event as a CloudEvents 1.0 structured-JSON dict (docs/cloudevents.md)."""
+        from .cloudevents import storage_event  # imported on first use, not at cold start
+
+        return storage_event(self)
+
 
 class ScheduleEvent(_Envelope):
     """A scheduled tick."""
@@ -296,6 +314,12 @@ class ScheduleEvent(_Envelope):
 
     def __repr__(self) -> str:
         return f"ScheduleEvent(schedule={self._schedule!r}, time={self._time!r})"
+
+    def to_cloudevent(self) -> dict[str, Any]:
+        """This tick as a CloudEvents 1.0 structured-JSON dict (see docs/cloudevents.md)."""
+        from .cloudevents import schedule_event  # imported on first use, not at cold start
+
+        return schedule_event(self)
 
 
 class ChangeEvent(_Envelope, Generic[T]):
@@ -353,3 +377,9 @@ class ChangeEvent(_Envelope, Generic[T]):
 
     def __repr__(self) -> str:
         return f"ChangeEvent(table={self._table!r}, kind={self._kind!r}, key={self._key!r})"
+
+    def to_cloudevent(self) -> dict[str, Any]:
+        """This change as a CloudEvents 1.0 structured-JSON dict (see docs/cloudevents.md)."""
+        from .cloudevents import change_event  # imported on first use, not at cold start
+
+        return change_event(self)
