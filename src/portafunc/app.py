@@ -161,6 +161,8 @@ class App:
     ``access_log`` logs one line per invocation (status and duration).
     ``max_body_size`` is the largest HTTP request body, in bytes, its functions accept:
     a larger one is answered 413 before it is routed or parsed (None: no limit).
+    ``tracing`` runs each invocation in an OpenTelemetry span when ``opentelemetry-api``
+    is installed (see docs/observability.md); off, OpenTelemetry is never imported.
     """
 
     def __init__(
@@ -169,9 +171,13 @@ class App:
         *,
         access_log: bool = False,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        tracing: bool = False,
     ) -> None:
         self.name = name
         self.access_log = access_log
+        self.tracing = tracing
+        #: True until an invocation first enters one of its functions (``ctx.cold_start``).
+        self.cold = True
         self.max_body_size = _body_limit(max_body_size)
         self.functions: dict[str, Function] = {}
         self.router: Router[Function] = Router()

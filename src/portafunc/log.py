@@ -3,9 +3,10 @@
 Two pieces, both plain :mod:`logging` objects so they combine with any set-up:
 
 * :class:`ContextFilter`, put on a handler, copies the running invocation's function,
-  provider, invocation id and trace id (from :data:`portafunc.context.current`) onto every
-  record as ``portafunc_function``, ``portafunc_provider``, ``portafunc_invocation_id`` and
-  ``portafunc_trace_id``.
+  provider, invocation id, cold-start flag, trace id and span id (from
+  :data:`portafunc.context.current`) onto every record as ``portafunc_function``,
+  ``portafunc_provider``, ``portafunc_invocation_id``, ``portafunc_cold_start``,
+  ``portafunc_trace_id`` and ``portafunc_span_id``.
 * :class:`JSONFormatter` writes each record as one JSON object per line, which every
   provider's log service (CloudWatch, Application Insights, Cloud Logging) parses into fields.
 
@@ -35,6 +36,7 @@ __all__ = [
     "configure",
     "function_logger",
     "redacted_keys",
+    "xray_form",
 ]
 
 REDACTED_KEYS: frozenset[str] = frozenset(
@@ -54,7 +56,9 @@ _CONTEXT_FIELDS = (
     ("function", "portafunc_function"),
     ("provider", "portafunc_provider"),
     ("invocation_id", "portafunc_invocation_id"),
+    ("cold_start", "portafunc_cold_start"),
     ("trace_id", "portafunc_trace_id"),
+    ("span_id", "portafunc_span_id"),
 )
 _CONTEXT_ATTRS = frozenset(attr for _, attr in _CONTEXT_FIELDS)
 
@@ -81,7 +85,10 @@ class ContextFilter(logging.Filter):
             attrs.setdefault("portafunc_function", ctx.function)
             attrs.setdefault("portafunc_provider", ctx.provider)
             attrs.setdefault("portafunc_invocation_id", ctx.invocation_id)
-            attrs.setdefault("portafunc_trace_id", ctx.trace_id)
+            attrs.setdefault("portafunc_cold_start", ctx.cold_start)
+            trace = ctx.trace
+            attrs.setdefault("portafunc_trace_id", None if trace is None else trace.trace_id)
+            attrs.setdefault("portafunc_span_id", None if trace is None else trace.span_id)
         return True
 
 
@@ -91,9 +98,12 @@ class JSONFormatter(logging.Formatter):
     Keys, in order: ``time`` (UTC, ISO 8601, milliseconds, ``Z``), ``level``, ``severity``
     (the same level name; Cloud Logging reads it, and Python's DEBUG/INFO/WARNING/ERROR/
     CRITICAL are all GCP severities), ``logger``, ``message``; then ``function``,
-    ``provider``, ``invocation_id`` and ``trace_id`` when :class:`ContextFilter` set them;
-    then the provider's trace-correlation key (``xray_trace_id`` on AWS, ``operation_Id`` on
-    Azure, ``logging.googleapis.com/trace`` on GCP when ``GOOGLE_CLOUD_PROJECT`` is set); then
+    ``provider``, ``invocation_id``, ``cold_start``, ``trace_id`` and ``span_id`` when
+    :class:`ContextFilter` set them (the ids only when known); then the provider's
+    trace-correlation keys (``xray_trace_id``, in X-Ray's ``1-xxxxxxxx-yyyy…`` form, on
+    AWS; ``operation_Id`` on Azure; ``logging.googleapis.com/trace`` and
+    ``logging.googleapis.com/spanId`` on GCP when ``GOOGLE_CLOUD_PROJECT`` or
+    ``GCP_PROJECT`` names the project); then
     the record's ``extra`` fields, with the values of sensitive keys (:func:`redacted_keys`)
     replaced by ``"[redacted]"`` at every depth and anything JSON cannot hold written as
     ``str()`` (or ``repr()``); then ``exception`` and ``stack`` if present. An ``extra``
@@ -110,7 +120,11 @@ class JSONFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         payload.update(_context_fields(record))
-        payload.update(_cloud_trace_fields(payload.get("provider"), payload.get("trace_id")))
+        payload.update(
+            _cloud_trace_fields(
+                payload.get("provider"), payload.get("trace_id"), payload.get("span_id")
+            )
+        )
         for key, value in _redact_mapping(_extras(record), ()).items():
             payload.setdefault(key, value)
         payload.update(self._error_fields(record))
@@ -196,18 +210,29 @@ def _context_fields(record: logging.LogRecord) -> dict[str, Any]:
     return {key: attrs[attr] for key, attr in _CONTEXT_FIELDS if attrs.get(attr) is not None}
 
 
-def _cloud_trace_fields(provider: object, trace_id: object) -> dict[str, str]:
-    """The key under which ``provider``'s log service correlates a line with its trace."""
+def _cloud_trace_fields(provider: object, trace_id: object, span_id: object) -> dict[str, str]:
+    """The keys under which ``provider``'s log service correlates a line with its trace."""
     if not isinstance(trace_id, str) or not trace_id:
         return {}
     if provider == "aws":
-        return {"xray_trace_id": trace_id}
+        return {"xray_trace_id": xray_form(trace_id)}
     if provider == "azure":
         return {"operation_Id": trace_id}
-    project = os.environ.get("GOOGLE_CLOUD_PROJECT")
-    if provider == "gcp" and project:
-        return {"logging.googleapis.com/trace": f"projects/{project}/traces/{trace_id}"}
-    return {}
+    project = os.environ.get("GOOGLE_CLOUD_PROJECT") or os.environ.get("GCP_PROJECT")
+    if provider != "gcp" or not project:
+        return {}
+    fields = {"logging.googleapis.com/trace": f"projects/{project}/traces/{trace_id}"}
+    if isinstance(span_id, str) and span_id:
+        fields["logging.googleapis.com/spanId"] = span_id
+    return fields
+
+
+def xray_form(trace_id: str) -> str:
+    """A W3C trace id as X-Ray writes it (``1-`` + 8 hex digits + ``-`` + 24): what
+    Powertools writes as ``xray_trace_id``; any other text is returned unchanged."""
+    if len(trace_id) != 32:
+        return trace_id
+    return f"1-{trace_id[:8]}-{trace_id[8:]}"
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:

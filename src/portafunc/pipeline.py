@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic_core import to_json
 
-from . import _aio, log
+from . import _aio, _tracing, log
 from . import middleware as _middleware
 from .app import App, ExceptionHandler, Function
 from .batch import BatchResult
@@ -46,12 +46,25 @@ _PROBLEM = "application/problem+json"
 _JSON = "application/json"
 #: Results :func:`encode` does not serialise as JSON.
 _SPECIAL = (HTTPResponse, str, bytes, bytearray, memoryview, type(None))
+#: The attributes every HTTP span starts with (``App(tracing=True)``).
+_HTTP_SPAN: dict[str, Any] = {"faas.trigger": "http"}
 
 
 def handle_http(
     app: App, request: HTTPRequest, ctx: Context, *, raise_server_exceptions: bool = False
 ) -> HTTPResponse:
     """Route ``request`` to its function and run it; never raises unless asked to."""
+    if app.tracing:
+        return _tracing.traced(
+            ctx, request._method, _HTTP_SPAN | {"http.request.method": request._method},
+            lambda: _handle_http(app, request, ctx, raise_server_exceptions), _http_outcome,
+        )  # fmt: skip
+    return _handle_http(app, request, ctx, raise_server_exceptions)
+
+
+def _handle_http(
+    app: App, request: HTTPRequest, ctx: Context, raise_server_exceptions: bool
+) -> HTTPResponse:
     if not app.started and not _started_or_500(app):
         return problem(HTTPError(500))
     if app.max_body_size is not None and len(request._body) > app.max_body_size:
@@ -61,7 +74,7 @@ def handle_http(
         function, request._path_params = app.router.match(request._method, request._path)
     except HTTPError as exc:
         return problem(exc)
-    token = _enter(function, ctx)
+    token = _enter(app, function, ctx)
     response: HTTPResponse | None = None
     try:
         if app.middlewares or function.middleware:
@@ -87,6 +100,18 @@ async def handle_http_async(
     app: App, request: HTTPRequest, ctx: Context, *, raise_server_exceptions: bool = False
 ) -> HTTPResponse:
     """:func:`handle_http` for callers already on an event loop (Azure's async wrappers)."""
+    if app.tracing:
+        return await _tracing.traced_async(
+            ctx, request._method, _HTTP_SPAN | {"http.request.method": request._method},
+            lambda: _handle_http_async(app, request, ctx, raise_server_exceptions),
+            _http_outcome,
+        )  # fmt: skip
+    return await _handle_http_async(app, request, ctx, raise_server_exceptions)
+
+
+async def _handle_http_async(
+    app: App, request: HTTPRequest, ctx: Context, raise_server_exceptions: bool
+) -> HTTPResponse:
     if not app.started:
         try:
             await _start_async(app)
@@ -100,7 +125,7 @@ async def handle_http_async(
         function, request._path_params = app.router.match(request._method, request._path)
     except HTTPError as exc:
         return problem(exc)
-    token = _enter(function, ctx)
+    token = _enter(app, function, ctx)
     response: HTTPResponse | None = None
     try:
         if app.middlewares or function.middleware:
@@ -132,6 +157,14 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     Deliveries the trigger does not accept (undeclared storage actions, other
     event types) are acknowledged without calling the handler.
     """
+    if app.tracing:
+        attributes = _span_attributes(function)
+        call = lambda: _deliver(app, function, envelope, ctx)  # noqa: E731
+        return _tracing.traced(ctx, function.name, attributes, call)
+    return _deliver(app, function, envelope, ctx)
+
+
+def _deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     if function.binding.batch is not None:  # a batch function: a batch of one
         for _, why in _batch(app, function, [envelope], ctx, ordered=False):
             raise why
@@ -142,7 +175,7 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     if trigger.filters and not trigger.accepts(envelope):
         return None
     started = time.perf_counter() if app.access_log else 0.0
-    token = _enter(function, ctx)
+    token = _enter(app, function, ctx)
     status = "failed"
     try:
         if app.middlewares or function.middleware:
@@ -164,6 +197,14 @@ def deliver(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
 
 async def deliver_async(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     """:func:`deliver` for callers already on an event loop."""
+    if app.tracing:
+        attributes = _span_attributes(function)
+        call = lambda: _deliver_async(app, function, envelope, ctx)  # noqa: E731
+        return await _tracing.traced_async(ctx, function.name, attributes, call)
+    return await _deliver_async(app, function, envelope, ctx)
+
+
+async def _deliver_async(app: App, function: Function, envelope: Any, ctx: Context) -> Any:
     if function.binding.batch is not None:  # a batch function: a batch of one
         for _, why in await _batch_async(app, function, [envelope], ctx, ordered=False):
             raise why
@@ -174,7 +215,7 @@ async def deliver_async(app: App, function: Function, envelope: Any, ctx: Contex
     if trigger.filters and not trigger.accepts(envelope):
         return None
     started = time.perf_counter() if app.access_log else 0.0
-    token = _enter(function, ctx)
+    token = _enter(app, function, ctx)
     status = "failed"
     try:
         if app.middlewares or function.middleware:
@@ -211,13 +252,23 @@ def deliver_batch(
     per envelope. With ``ordered`` (FIFO queues, streams) the first failure stops the
     batch: it and every later item are reported, none of the later ones invoked.
     """
+    if app.tracing:
+        attributes = _span_attributes(function, len(envelopes))
+        call = lambda: _deliver_batch(app, function, envelopes, ctx, ordered)  # noqa: E731
+        return _tracing.traced(ctx, function.name, attributes, call, _tracing.batch_outcome)
+    return _deliver_batch(app, function, envelopes, ctx, ordered)
+
+
+def _deliver_batch(
+    app: App, function: Function, envelopes: Sequence[Any], ctx: Context, ordered: bool
+) -> list[int]:
     if function.binding.batch is not None:
         return [index for index, _ in _batch(app, function, envelopes, ctx, ordered)]
     if app.middlewares or function.middleware or app.access_log or function.binding.is_async:
         failed: list[int] = []
         for index, envelope in enumerate(envelopes):
             try:
-                deliver(app, function, envelope, ctx)
+                _deliver(app, function, envelope, ctx)
             except Exception:
                 if ordered:
                     return list(range(index, len(envelopes)))
@@ -230,13 +281,24 @@ async def deliver_batch_async(
     app: App, function: Function, envelopes: Sequence[Any], ctx: Context, *, ordered: bool = False
 ) -> list[int]:
     """:func:`deliver_batch` for callers already on an event loop."""
+    if app.tracing:
+        attributes = _span_attributes(function, len(envelopes))
+        call = lambda: _deliver_batch_async(app, function, envelopes, ctx, ordered)  # noqa: E731
+        outcome = _tracing.batch_outcome
+        return await _tracing.traced_async(ctx, function.name, attributes, call, outcome)
+    return await _deliver_batch_async(app, function, envelopes, ctx, ordered)
+
+
+async def _deliver_batch_async(
+    app: App, function: Function, envelopes: Sequence[Any], ctx: Context, ordered: bool
+) -> list[int]:
     if function.binding.batch is not None:
         failures = await _batch_async(app, function, envelopes, ctx, ordered)
         return [index for index, _ in failures]
     failed: list[int] = []
     for index, envelope in enumerate(envelopes):
         try:
-            await deliver_async(app, function, envelope, ctx)
+            await _deliver_async(app, function, envelope, ctx)
         except Exception:
             if ordered:
                 return list(range(index, len(envelopes)))
@@ -254,7 +316,7 @@ def _each(
         _start(app)
     trigger, call = function.trigger, function.binding.call
     failed: list[int] = []
-    token = _enter(function, ctx)
+    token = _enter(app, function, ctx)
     try:
         for index, envelope in enumerate(envelopes):
             if trigger.filters and not trigger.accepts(envelope):
@@ -290,7 +352,7 @@ def _batch(
         _start(app)
     ready, failures = _prepare(function, envelopes, ctx, ordered)
     if ready:
-        token = _enter(function, ctx)
+        token = _enter(app, function, ctx)
         try:
             batch = [envelopes[index] for index in ready]
             if app.middlewares or function.middleware:
@@ -314,7 +376,7 @@ async def _batch_async(
         await _start_async(app)
     ready, failures = _prepare(function, envelopes, ctx, ordered)
     if ready:
-        token = _enter(function, ctx)
+        token = _enter(app, function, ctx)
         try:
             batch = [envelopes[index] for index in ready]
             layers = app.chain(function)[0]
@@ -472,10 +534,27 @@ def _too_large(app: App, request: HTTPRequest) -> HTTPResponse:
     return problem(HTTPError(413, f"the request body is larger than {limit} bytes"))
 
 
-def _enter(function: Function, ctx: Context) -> Token[Context | None]:
+def _enter(app: App, function: Function, ctx: Context) -> Token[Context | None]:
     ctx.function = function.name
     ctx.logger = function.logger
+    if app.cold:  # the first invocation since the app was created: a cold start
+        app.cold = False
+        ctx.cold_start = True
     return current.set(ctx)
+
+
+def _span_attributes(function: Function, batch: int | None = None) -> dict[str, Any]:
+    """The attributes of a non-HTTP function's span (``App(tracing=True)``)."""
+    attributes: dict[str, Any] = {
+        "faas.trigger": _tracing.FAAS_TRIGGERS.get(function.trigger.kind, "other")
+    }
+    if batch is not None:
+        attributes["messaging.batch.message_count"] = batch
+    return attributes
+
+
+def _http_outcome(span: Any, response: HTTPResponse) -> None:
+    _tracing.http_outcome(span, response.status)
 
 
 def _layered(
@@ -538,6 +617,8 @@ def _failure(
     function.logger.error("unhandled error in %s", function.name, exc_info=exc)
     if reraise:
         raise exc
+    if app.tracing:
+        _tracing.record_exception(exc)
     return problem(HTTPError(500))
 
 

@@ -32,7 +32,9 @@ CONTEXT_ATTRS = (
     "portafunc_function",
     "portafunc_provider",
     "portafunc_invocation_id",
+    "portafunc_cold_start",
     "portafunc_trace_id",
+    "portafunc_span_id",
 )
 
 
@@ -117,7 +119,9 @@ def test_filter_adds_context_fields_inside_an_invocation() -> None:
         "portafunc_function": "greet",
         "portafunc_provider": "gcp",
         "portafunc_invocation_id": "inv-1",
+        "portafunc_cold_start": False,
         "portafunc_trace_id": "t-1",
+        "portafunc_span_id": None,
     }
 
 
@@ -151,6 +155,7 @@ def test_json_shape_inside_an_invocation(logger: logging.Logger, stream: io.Stri
         "function": "greet",
         "provider": "azure",
         "invocation_id": "inv-1",
+        "cold_start": False,
         "trace_id": "t-1",
         "operation_Id": "t-1",
         "user": "ada",
