@@ -11,8 +11,9 @@ portafunc invocation it logs for.
 Every record the logger writes while a portafunc function runs then carries
 ``correlation_id`` (the invocation id: Lambda's request id), ``function`` (the
 portafunc function's name), ``provider`` (``"aws"``) and ``trace_id`` (the X-Ray trace
-id in W3C form, when there is one; Powertools' own ``xray_trace_id`` keeps X-Ray's form), read from :data:`portafunc.context.current`. Outside an
-invocation records are left as they are. Inside one, the invocation id replaces a
+id in W3C form, when there is one; Powertools' own ``xray_trace_id`` keeps X-Ray's
+form), read from :data:`portafunc.context.current`. Outside an invocation records
+are left as they are. Inside one, the invocation id replaces a
 correlation id set with ``logger.set_correlation_id``; ``extra={"correlation_id": …}``
 on a call still wins for that record.
 
