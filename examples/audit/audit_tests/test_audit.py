@@ -5,10 +5,8 @@ change as each runtime would."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-import uuid
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -128,39 +126,17 @@ def test_gcp_firestore_document_events(audit: ModuleType) -> None:
 # -- portafunc check and build, then the built project -----------------------------------
 
 
-def build(provider: str, out: Path) -> Path:
-    app = f"{EXAMPLE_DIR / 'app.py'}:app"
-    assert main(["build", app, "--provider", provider, "--out", str(out)]) == 0
-    return out
-
-
-def load(path: Path) -> ModuleType:
-    """A built entry module, imported as its runtime would: its directory on sys.path."""
-    sys.path.insert(0, str(path.parent))
-    spec = importlib.util.spec_from_file_location(f"built_{uuid.uuid4().hex}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def built_app(project: Path) -> ModuleType:
-    """The ``app`` module a built entry imported: the project's copy, not the example."""
-    module = sys.modules["app"]
-    assert Path(module.__file__ or "").parent == project
-    return module
-
-
 def test_azure_check_warns_of_upserts(capsys: pytest.CaptureFixture[str], isolated: None) -> None:
     assert main(["check", f"{EXAMPLE_DIR / 'app.py'}:app", "--provider", "azure"]) == 0
     assert "reports upserts only: kind is 'upsert'" in capsys.readouterr().out
 
 
-def test_aws_a_table_with_a_stream_of_both_images(tmp_path: Path, isolated: None) -> None:
+def test_aws_a_table_with_a_stream_of_both_images(
+    tmp_path: Path, isolated: None, projects: Any
+) -> None:
     from portafunc_aws.testing import LambdaContext, dynamodb_stream_event
 
-    project = build("aws", tmp_path / "aws")
+    project = projects.build("aws", tmp_path / "aws")
     resources: dict[str, Any] = yaml.safe_load((project / "template.yaml").read_text())
     table = resources["Resources"]["OrdersTable"]["Properties"]
     assert table["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
@@ -169,32 +145,34 @@ def test_aws_a_table_with_a_stream_of_both_images(tmp_path: Path, isolated: None
     stream = function["Events"]["DynamoDB"]["Properties"]
     assert stream["Stream"] == {"Fn::GetAtt": ["OrdersTable", "StreamArn"]}
     assert stream["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    entry = load(project / "portafunc_entry_audit_order.py")
+    entry = projects.load(project / "portafunc_entry_audit_order.py")
     entry.handler(dynamodb_stream_event([("update", {"id": "o1"}, NEW, PAID)]), LambdaContext())
-    assert built_app(project).TRAIL[-1].changed == {"status": ["new", "paid"]}
+    assert projects.built_app(project).TRAIL[-1].changed == {"status": ["new", "paid"]}
 
 
 def test_azure_a_cosmos_db_trigger_on_the_container(
-    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch, projects: Any
 ) -> None:
     from portafunc_azure.testing import azure_function, cosmos_documents, invoke
 
-    project = build("azure", tmp_path / "azure")
+    project = projects.build("azure", tmp_path / "azure")
     assert "from app import app as _app" in (project / "function_app.py").read_text()
     monkeypatch.chdir(project)
-    function_app = load(project / "function_app.py").app
+    function_app = projects.load(project / "function_app.py").app
     json_text = azure_function(function_app, "audit_order").get_function_json()
     [trigger] = json.loads(json_text)["bindings"]
     assert trigger["type"] == "cosmosDBTrigger"
     assert (trigger["containerName"], trigger["leaseContainerName"]) == ("orders", "leases")
     invoke(function_app, "audit_order", cosmos_documents([PAID]))
-    assert built_app(project).TRAIL[-1].kind == "upsert"
+    assert projects.built_app(project).TRAIL[-1].kind == "upsert"
 
 
-def test_gcp_a_firestore_written_trigger_on_orders(tmp_path: Path, isolated: None) -> None:
+def test_gcp_a_firestore_written_trigger_on_orders(
+    tmp_path: Path, isolated: None, projects: Any
+) -> None:
     from portafunc_gcp.testing import create_app, firestore_event, post_cloud_event
 
-    project = build("gcp", tmp_path / "gcp")
+    project = projects.build("gcp", tmp_path / "gcp")
     deploy = (project / "deploy.sh").read_text()
     assert "gcloud functions deploy audit-order " in deploy
     assert "--trigger-event-filters=type=google.cloud.firestore.document.v1.written" in deploy
@@ -202,4 +180,4 @@ def test_gcp_a_firestore_written_trigger_on_orders(tmp_path: Path, isolated: Non
     sys.path.insert(0, str(project))  # the runtime runs main.py from its directory
     client = create_app(project / "main.py", "audit_order").test_client()
     post_cloud_event(client, firestore_event("orders", "o1", old=NEW, new=PAID))
-    assert built_app(project).TRAIL[-1].kind == "update"
+    assert projects.built_app(project).TRAIL[-1].kind == "update"

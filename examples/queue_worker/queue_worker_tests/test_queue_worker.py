@@ -4,10 +4,8 @@ then ``portafunc build`` for each cloud with each one's dead-letter path."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-import uuid
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -98,33 +96,12 @@ def test_gcp_a_failure_is_a_500_so_pubsub_redelivers(worker: ModuleType) -> None
 # -- portafunc check and build, then the built project -----------------------------------
 
 
-def build(provider: str, out: Path) -> Path:
-    assert main(["build", APP, "--provider", provider, "--out", str(out)]) == 0
-    return out
-
-
-def load(path: Path) -> ModuleType:
-    """A built entry module, imported as its runtime would: its directory on sys.path."""
-    sys.path.insert(0, str(path.parent))
-    spec = importlib.util.spec_from_file_location(f"built_{uuid.uuid4().hex}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def built_app(project: Path) -> ModuleType:
-    """The ``app`` module a built entry imported: the project's copy, not the example."""
-    module = sys.modules["app"]
-    assert Path(module.__file__ or "").parent == project
-    return module
-
-
-def test_aws_a_dead_letter_queue_after_max_attempts(tmp_path: Path, isolated: None) -> None:
+def test_aws_a_dead_letter_queue_after_max_attempts(
+    tmp_path: Path, isolated: None, projects: Any
+) -> None:
     from portafunc_aws.testing import LambdaContext, sqs_event
 
-    project = build("aws", tmp_path / "aws")
+    project = projects.build("aws", tmp_path / "aws")
     template: dict[str, Any] = yaml.safe_load((project / "template.yaml").read_text())
     resources = template["Resources"]
     queue = resources["JobsQueue"]["Properties"]
@@ -137,27 +114,27 @@ def test_aws_a_dead_letter_queue_after_max_attempts(tmp_path: Path, isolated: No
     sqs = resources["WorkFunction"]["Properties"]["Events"]["SQS"]["Properties"]
     assert sqs["Queue"] == {"Fn::GetAtt": ["JobsQueue", "Arn"]}
     assert sqs["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    entry = load(project / "portafunc_entry_work.py")
+    entry = projects.load(project / "portafunc_entry_work.py")
     response = entry.handler(sqs_event([FAILING], queue="jobs"), LambdaContext())
     assert len(response["batchItemFailures"]) == 1
-    assert built_app(project).ATTEMPTS == [("j2", 1)]
+    assert projects.built_app(project).ATTEMPTS == [("j2", 1)]
 
 
 def test_azure_a_poison_queue_after_max_dequeue_count(
-    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch, projects: Any
 ) -> None:
     from portafunc_azure.testing import azure_function, invoke, queue_message
 
-    project = build("azure", tmp_path / "azure")
+    project = projects.build("azure", tmp_path / "azure")
     host = json.loads((project / "host.json").read_text())
     assert host["extensions"]["queues"] == {"maxDequeueCount": 3}
     monkeypatch.chdir(project)
-    function_app = load(project / "function_app.py").app
+    function_app = projects.load(project / "function_app.py").app
     [trigger] = json.loads(azure_function(function_app, "work").get_function_json())["bindings"]
     assert (trigger["type"], trigger["queueName"]) == ("queueTrigger", "jobs")
     with pytest.raises(Exception, match=r"email ada@example\.com failed"):
         invoke(function_app, "work", queue_message(FAILING, dequeue_count=3))
-    assert built_app(project).ATTEMPTS == [("j2", 3)]
+    assert projects.built_app(project).ATTEMPTS == [("j2", 3)]
 
 
 def test_gcp_check_says_max_attempts_needs_a_dead_letter_topic(
@@ -169,10 +146,12 @@ def test_gcp_check_says_max_attempts_needs_a_dead_letter_topic(
     assert "--dead-letter-topic=TOPIC --max-delivery-attempts=3" in out
 
 
-def test_gcp_a_topic_trigger_deployed_with_retry(tmp_path: Path, isolated: None) -> None:
+def test_gcp_a_topic_trigger_deployed_with_retry(
+    tmp_path: Path, isolated: None, projects: Any
+) -> None:
     from portafunc_gcp.testing import create_app, post_cloud_event, pubsub_event
 
-    project = build("gcp", tmp_path / "gcp")
+    project = projects.build("gcp", tmp_path / "gcp")
     deploy = (project / "deploy.sh").read_text()
     assert "gcloud pubsub topics create jobs" in deploy
     work = deploy[deploy.index("gcloud functions deploy work ") :]
@@ -182,4 +161,4 @@ def test_gcp_a_topic_trigger_deployed_with_retry(tmp_path: Path, isolated: None)
     sys.path.insert(0, str(project))  # the runtime runs main.py from its directory
     client = create_app(project / "main.py", "work").test_client()
     assert post_cloud_event(client, pubsub_event(FAILING, topic="jobs")).status_code == 500
-    assert [job for job, _ in built_app(project).ATTEMPTS] == ["j2"]
+    assert [job for job, _ in projects.built_app(project).ATTEMPTS] == ["j2"]

@@ -4,10 +4,8 @@ cloud writes cron) and the built projects running a tick as each runtime would."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-import uuid
 from datetime import date, datetime, timezone
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +15,6 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML (a cfn-lint dependency) ships no stubs
 
 from portafunc import ScheduleEvent
-from portafunc.cli import main
 from portafunc.testing import TestClient
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1]
@@ -116,34 +113,12 @@ def test_gcp_cloud_scheduler_messages_on_pubsub(report: ModuleType) -> None:
 # -- portafunc build, then the built project -----------------------------------------------
 
 
-def build(provider: str, out: Path) -> Path:
-    app = f"{EXAMPLE_DIR / 'app.py'}:app"
-    assert main(["build", app, "--provider", provider, "--out", str(out)]) == 0
-    return out
-
-
-def load(path: Path) -> ModuleType:
-    """A built entry module, imported as its runtime would: its directory on sys.path."""
-    sys.path.insert(0, str(path.parent))
-    spec = importlib.util.spec_from_file_location(f"built_{uuid.uuid4().hex}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def built_app(project: Path) -> ModuleType:
-    """The ``app`` module a built entry imported: the project's copy, not the example."""
-    module = sys.modules["app"]
-    assert Path(module.__file__ or "").parent == project
-    return module
-
-
-def test_aws_an_eventbridge_scheduler_schedule_in_aws_cron(tmp_path: Path, isolated: None) -> None:
+def test_aws_an_eventbridge_scheduler_schedule_in_aws_cron(
+    tmp_path: Path, isolated: None, projects: Any
+) -> None:
     from portafunc_aws.testing import LambdaContext, scheduler_invocation
 
-    project = build("aws", tmp_path / "aws")
+    project = projects.build("aws", tmp_path / "aws")
     template: dict[str, Any] = yaml.safe_load((project / "template.yaml").read_text())
     function = template["Resources"]["DailyReportFunction"]["Properties"]
     schedule = function["Events"]["Schedule"]
@@ -151,20 +126,20 @@ def test_aws_an_eventbridge_scheduler_schedule_in_aws_cron(tmp_path: Path, isola
     assert schedule["Properties"]["ScheduleExpression"] == "cron(0 6 ? * 2-6 *)"  # Sunday is 1
     assert schedule["Properties"]["ScheduleExpressionTimezone"] == "UTC"
     assert json.loads(schedule["Properties"]["Input"])["portafunc"]["schedule"] == "daily_report"
-    entry = load(project / "portafunc_entry_daily_report.py")
+    entry = projects.load(project / "portafunc_entry_daily_report.py")
     entry.handler(scheduler_invocation("daily_report", time=TUESDAY), LambdaContext())
-    assert built_app(project).REPORTS[-1].day == MONDAY
+    assert projects.built_app(project).REPORTS[-1].day == MONDAY
 
 
 def test_azure_a_timer_trigger_with_a_seconds_field(
-    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch, projects: Any
 ) -> None:
     from portafunc_azure.testing import azure_function, invoke, timer_request
 
-    project = build("azure", tmp_path / "azure")
+    project = projects.build("azure", tmp_path / "azure")
     assert "from app import app as _app" in (project / "function_app.py").read_text()
     monkeypatch.chdir(project)
-    function_app = load(project / "function_app.py").app
+    function_app = projects.load(project / "function_app.py").app
     [timer] = json.loads(azure_function(function_app, "daily_report").get_function_json())[
         "bindings"
     ]
@@ -178,13 +153,15 @@ def test_azure_a_timer_trigger_with_a_seconds_field(
         "FUNCTION",
     )
     invoke(function_app, "daily_report", timer_request(scheduled=TUESDAY))
-    assert built_app(project).REPORTS[-1].day == MONDAY
+    assert projects.built_app(project).REPORTS[-1].day == MONDAY
 
 
-def test_gcp_a_cloud_scheduler_job_publishing_to_a_topic(tmp_path: Path, isolated: None) -> None:
+def test_gcp_a_cloud_scheduler_job_publishing_to_a_topic(
+    tmp_path: Path, isolated: None, projects: Any
+) -> None:
     from portafunc_gcp.testing import create_app, post_cloud_event, pubsub_event
 
-    project = build("gcp", tmp_path / "gcp")
+    project = projects.build("gcp", tmp_path / "gcp")
     deploy = (project / "deploy.sh").read_text()
     assert "gcloud pubsub topics create daily-report-schedule" in deploy
     assert '--schedule "0 6 * * 1-5" --topic daily-report-schedule' in deploy
@@ -194,4 +171,4 @@ def test_gcp_a_cloud_scheduler_job_publishing_to_a_topic(tmp_path: Path, isolate
     client = create_app(project / "main.py", "daily_report").test_client()
     event = pubsub_event({}, topic="daily-report-schedule", publish_time=TUESDAY)
     assert post_cloud_event(client, event).status_code == 200
-    assert built_app(project).REPORTS[-1].day == MONDAY
+    assert projects.built_app(project).REPORTS[-1].day == MONDAY

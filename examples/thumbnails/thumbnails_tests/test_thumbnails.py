@@ -4,10 +4,8 @@ projects handling an upload as each cloud's runtime would."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
-import uuid
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -16,7 +14,6 @@ import pytest
 import yaml  # type: ignore[import-untyped]  # PyYAML (a cfn-lint dependency) ships no stubs
 
 from portafunc import StorageEvent
-from portafunc.cli import main
 from portafunc.testing import TestClient
 
 EXAMPLE_DIR = Path(__file__).resolve().parents[1]
@@ -93,34 +90,12 @@ def test_gcp_storage_events_deleted_ones_acknowledged_unseen(thumbnails: ModuleT
 # -- portafunc build, then the built project -----------------------------------------------
 
 
-def build(provider: str, out: Path) -> Path:
-    app = f"{EXAMPLE_DIR / 'app.py'}:app"
-    assert main(["build", app, "--provider", provider, "--out", str(out)]) == 0
-    return out
-
-
-def load(path: Path) -> ModuleType:
-    """A built entry module, imported as its runtime would: its directory on sys.path."""
-    sys.path.insert(0, str(path.parent))
-    spec = importlib.util.spec_from_file_location(f"built_{uuid.uuid4().hex}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def built_app(project: Path) -> ModuleType:
-    """The ``app`` module a built entry imported: the project's copy, not the example."""
-    module = sys.modules["app"]
-    assert Path(module.__file__ or "").parent == project
-    return module
-
-
-def test_aws_one_lambda_per_suffix_on_one_bucket(tmp_path: Path, isolated: None) -> None:
+def test_aws_one_lambda_per_suffix_on_one_bucket(
+    tmp_path: Path, isolated: None, projects: Any
+) -> None:
     from portafunc_aws.testing import LambdaContext, s3_event
 
-    project = build("aws", tmp_path / "aws")
+    project = projects.build("aws", tmp_path / "aws")
     template: dict[str, Any] = yaml.safe_load((project / "template.yaml").read_text())
     resources = template["Resources"]
     assert resources["UploadsBucket"]["Type"] == "AWS::S3::Bucket"
@@ -129,33 +104,33 @@ def test_aws_one_lambda_per_suffix_on_one_bucket(tmp_path: Path, isolated: None)
         assert s3["Bucket"] == {"Ref": "UploadsBucket"}
         assert s3["Events"] == ["s3:ObjectCreated:*"]
         assert s3["Filter"]["S3Key"]["Rules"] == [{"Name": "suffix", "Value": suffix}]
-    entry = load(project / "portafunc_entry_jpg_thumbnail.py")
+    entry = projects.load(project / "portafunc_entry_jpg_thumbnail.py")
     entry.handler(s3_event("uploads", "built.jpg", size=64), LambdaContext())
-    assert built_app(project).THUMBNAILS["built.jpg"].size == 4
+    assert projects.built_app(project).THUMBNAILS["built.jpg"].size == 4
 
 
 def test_azure_storage_functions_are_event_grid_triggers(
-    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, isolated: None, monkeypatch: pytest.MonkeyPatch, projects: Any
 ) -> None:
     from portafunc_azure.testing import azure_function, blob_created, invoke
 
-    project = build("azure", tmp_path / "azure")
+    project = projects.build("azure", tmp_path / "azure")
     assert "from app import app as _app" in (project / "function_app.py").read_text()
     monkeypatch.chdir(project)
-    function_app = load(project / "function_app.py").app
+    function_app = projects.load(project / "function_app.py").app
     for name in ("png_thumbnail", "jpg_thumbnail"):
         bindings = json.loads(azure_function(function_app, name).get_function_json())["bindings"]
         assert [b["type"] for b in bindings] == ["eventGridTrigger"]
     invoke(function_app, "png_thumbnail", blob_created("uploads", "built.png", size=32))
-    assert built_app(project).THUMBNAILS["built.png"].size == 2
+    assert projects.built_app(project).THUMBNAILS["built.png"].size == 2
 
 
 def test_gcp_one_deployment_per_function_filtered_on_the_bucket(
-    tmp_path: Path, isolated: None
+    tmp_path: Path, isolated: None, projects: Any
 ) -> None:
     from portafunc_gcp.testing import create_app, post_cloud_event, storage_event
 
-    project = build("gcp", tmp_path / "gcp")
+    project = projects.build("gcp", tmp_path / "gcp")
     deploy = (project / "deploy.sh").read_text()
     for name in ("png-thumbnail", "jpg-thumbnail"):
         assert f"gcloud functions deploy {name} " in deploy
@@ -165,4 +140,4 @@ def test_gcp_one_deployment_per_function_filtered_on_the_bucket(
     client = create_app(project / "main.py", "jpg_thumbnail").test_client()
     post_cloud_event(client, storage_event("uploads", "built.jpg", size=16))
     post_cloud_event(client, storage_event("uploads", "notes.txt", size=16))  # not a .jpg
-    assert list(built_app(project).THUMBNAILS) == ["built.jpg"]
+    assert list(projects.built_app(project).THUMBNAILS) == ["built.jpg"]
