@@ -8,16 +8,22 @@ module (``PORTAFUNC_UPDATE_GOLDEN=1`` writes it instead: review the diff).
 from __future__ import annotations
 
 import base64
+import io
 import json
+import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from portafunc import ChangeEvent, Event, HTTPRequest, Message, ScheduleEvent, StorageEvent
+from portafunc.log import ContextFilter, JSONFormatter
+
+if TYPE_CHECKING:  # the SDK is imported by the fixture, only by tests that ask for spans
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 
 def render(envelope: Any) -> dict[str, Any]:
@@ -95,3 +101,43 @@ def pytest_configure(config: pytest.Config) -> None:
     default options (which makes normal runs execute each benchmark once)."""
     if config.getoption("benchmark_only", default=False):
         config.option.benchmark_disable = False
+
+
+# -- observability: the spans and the JSON log lines of a test ----------------------
+
+
+@pytest.fixture
+def spans() -> Iterator[InMemorySpanExporter]:
+    """The spans finished during the test (one SDK provider per process, as in an app)."""
+    from opentelemetry import trace
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    provider = trace.get_tracer_provider()
+    if not isinstance(provider, TracerProvider):
+        trace.set_tracer_provider(TracerProvider())
+        provider = trace.get_tracer_provider()
+    assert isinstance(provider, TracerProvider)
+    exporter = InMemorySpanExporter()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    yield exporter
+    exporter.shutdown()
+
+
+@pytest.fixture
+def lines() -> Iterator[io.StringIO]:
+    """JSON lines of the ``portafunc`` loggers, written with portafunc's formatter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JSONFormatter())
+    handler.addFilter(ContextFilter())
+    package = logging.getLogger("portafunc")
+    package.addHandler(handler)
+    saved = package.level
+    package.setLevel(logging.INFO)
+    try:
+        yield stream
+    finally:
+        package.removeHandler(handler)
+        package.setLevel(saved)

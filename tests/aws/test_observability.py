@@ -6,19 +6,13 @@ from __future__ import annotations
 
 import io
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from portafunc import App, Context, Message
 from portafunc.context import TraceContext
-from portafunc.log import ContextFilter, JSONFormatter
 from portafunc_aws import lambda_handler
 from portafunc_aws.invocation import context_for, trace_context, trace_id, xray_trace
 from portafunc_aws.testing import http_v2_event
@@ -27,38 +21,6 @@ ROOT = "1-5759e988-bd862e3fe1be46a994272793"
 TRACE = "5759e988bd862e3fe1be46a994272793"
 PARENT = "53995c3f42cd8ad8"
 HEADER = f"Root={ROOT};Parent={PARENT};Sampled=1"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """The spans finished during the test (one SDK provider per process, as in an app)."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        trace.set_tracer_provider(TracerProvider())
-        provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield exporter
-    exporter.shutdown()
-
-
-@pytest.fixture
-def lines() -> Iterator[io.StringIO]:
-    """JSON lines of the ``portafunc`` loggers, written with portafunc's formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JSONFormatter())
-    handler.addFilter(ContextFilter())
-    package = logging.getLogger("portafunc")
-    package.addHandler(handler)
-    saved = package.level
-    package.setLevel(logging.INFO)
-    try:
-        yield stream
-    finally:
-        package.removeHandler(handler)
-        package.setLevel(saved)
 
 
 def parsed(stream: io.StringIO) -> list[dict[str, Any]]:

@@ -8,59 +8,21 @@ import asyncio
 import inspect
 import io
 import json
-import logging
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
 import azure.functions as func
 import pytest
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from portafunc import App, Context, Message
 from portafunc.context import TraceContext
-from portafunc.log import ContextFilter, JSONFormatter
 from portafunc_azure import function_app
 from portafunc_azure.invocation import context_for, trace_context, trace_id
 
 TRACE = "0af7651916cd43dd8448eb211c80319c"
 SPAN = "b7ad6b7169203331"
 PARENT = f"00-{TRACE}-{SPAN}-01"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """The spans finished during the test (one SDK provider per process, as in an app)."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        trace.set_tracer_provider(TracerProvider())
-        provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield exporter
-    exporter.shutdown()
-
-
-@pytest.fixture
-def lines() -> Iterator[io.StringIO]:
-    """JSON lines of the ``portafunc`` loggers, written with portafunc's formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JSONFormatter())
-    handler.addFilter(ContextFilter())
-    package = logging.getLogger("portafunc")
-    package.addHandler(handler)
-    saved = package.level
-    package.setLevel(logging.INFO)
-    try:
-        yield stream
-    finally:
-        package.removeHandler(handler)
-        package.setLevel(saved)
 
 
 def parsed(stream: io.StringIO) -> list[dict[str, Any]]:

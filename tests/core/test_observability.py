@@ -7,58 +7,22 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-import logging
 import subprocess
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from portafunc import App, Context, HTTPRequest, Message, _tracing, pipeline
 from portafunc.context import TraceContext
-from portafunc.log import ContextFilter, JSONFormatter, xray_form
+from portafunc.log import xray_form
 from portafunc.testing import TestClient
 
 TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
 SPAN = "00f067aa0ba902b7"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """The spans finished during the test (one SDK provider per process, as in an app)."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        trace.set_tracer_provider(TracerProvider())
-        provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield exporter
-    exporter.shutdown()
-
-
-@pytest.fixture
-def lines() -> Iterator[io.StringIO]:
-    """JSON lines of the ``portafunc`` loggers, written with portafunc's formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JSONFormatter())
-    handler.addFilter(ContextFilter())
-    package = logging.getLogger("portafunc")
-    package.addHandler(handler)
-    saved = package.level
-    package.setLevel(logging.INFO)
-    try:
-        yield stream
-    finally:
-        package.removeHandler(handler)
-        package.setLevel(saved)
 
 
 def parsed(stream: io.StringIO) -> list[dict[str, Any]]:

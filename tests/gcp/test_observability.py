@@ -8,21 +8,15 @@ from __future__ import annotations
 import base64
 import io
 import json
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import flask
 import pytest
 from cloudevents.http import CloudEvent
-from opentelemetry import trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from portafunc import App, Context, Message
 from portafunc.context import TraceContext
-from portafunc.log import ContextFilter, JSONFormatter
 from portafunc_gcp.entry import entry_points
 from portafunc_gcp.invocation import cloud_trace, traceparent
 
@@ -31,38 +25,6 @@ SPAN = "00f067aa0ba902b7"
 PARENT = f"00-{TRACE}-{SPAN}-01"
 CLOUD_TRACE = f"{TRACE}/1027871334010811884;o=1"
 CLOUD_SPAN = f"{1027871334010811884:016x}"
-
-
-@pytest.fixture
-def spans() -> Iterator[InMemorySpanExporter]:
-    """The spans finished during the test (one SDK provider per process, as in an app)."""
-    provider = trace.get_tracer_provider()
-    if not isinstance(provider, TracerProvider):
-        trace.set_tracer_provider(TracerProvider())
-        provider = trace.get_tracer_provider()
-    assert isinstance(provider, TracerProvider)
-    exporter = InMemorySpanExporter()
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    yield exporter
-    exporter.shutdown()
-
-
-@pytest.fixture
-def lines() -> Iterator[io.StringIO]:
-    """JSON lines of the ``portafunc`` loggers, written with portafunc's formatter."""
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JSONFormatter())
-    handler.addFilter(ContextFilter())
-    package = logging.getLogger("portafunc")
-    package.addHandler(handler)
-    saved = package.level
-    package.setLevel(logging.INFO)
-    try:
-        yield stream
-    finally:
-        package.removeHandler(handler)
-        package.setLevel(saved)
 
 
 def parsed(stream: io.StringIO) -> list[dict[str, Any]]:
