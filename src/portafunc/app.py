@@ -185,7 +185,7 @@ class App:
         self.exception_handlers: dict[type[BaseException], ExceptionHandler] = {}
         #: ``@app.middleware`` functions, first declared outermost.
         self.middlewares: list[Middleware] = []
-        self._chains: dict[str, tuple[tuple[Middleware, ...], bool]] = {}
+        self._chains: dict[str, _middleware.Chain] = {}
         self.started = False
         self.start_lock = threading.Lock()
 
@@ -206,14 +206,14 @@ class App:
         self._chains.clear()
         return middleware
 
-    def chain(self, function: Function) -> tuple[tuple[Middleware, ...], bool]:
-        """The middleware around ``function``, outermost first, and whether any part of
-        the chain (a middleware or the handler) is ``async def``; computed once."""
+    def chain(self, function: Function) -> _middleware.Chain:
+        """The middleware around ``function`` (the app's, then its own), with how each
+        runs; computed once per function."""
         chain = self._chains.get(function.name)
         if chain is None:
             layers = (*self.middlewares, *function.middleware)
-            asynchronous = function.binding.is_async or any(map(_middleware.is_async, layers))
-            self._chains[function.name] = chain = (layers, asynchronous)
+            chain = _middleware.chain(layers, function.binding.is_async)
+            self._chains[function.name] = chain
         return chain
 
     # -- HTTP ---------------------------------------------------------------------------

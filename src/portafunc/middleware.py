@@ -26,9 +26,10 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._value import Value
 from .context import Context
 
-__all__ = ["Middleware", "is_async", "run", "run_async"]
+__all__ = ["Chain", "Middleware", "chain", "is_async", "run", "run_async"]
 
 #: ``middleware(envelope, ctx, call_next)``: what ``@app.middleware`` and ``middleware=`` take.
 Middleware = Callable[[Any, Context, Callable[[Any], Any]], Any]
@@ -53,27 +54,55 @@ def run(layers: Sequence[Middleware], envelope: Any, ctx: Context, endpoint: End
     return call(0, envelope)
 
 
-async def run_async(
-    layers: Sequence[Middleware],
-    envelope: Any,
-    ctx: Context,
-    endpoint: Endpoint,
-    *,
-    endpoint_is_async: bool,
-) -> Any:
-    """Run ``layers`` around ``endpoint`` on the event loop; ``endpoint`` may return an
+class Chain(Value):
+    """The middleware around one function, outermost first, with how each runs: decided
+    once (see :func:`chain`), not per invocation."""
+
+    __slots__ = ("asynchronous", "kinds", "layers")
+    layers: tuple[Middleware, ...]
+    #: Per layer: ``"async"`` (awaited), ``"plain"`` (only synchronous code inside it:
+    #: called as is) or ``"thread"`` (something asynchronous inside: a worker thread).
+    kinds: tuple[str, ...]
+    #: Whether anything in the chain, the handler included, is ``async def``.
+    asynchronous: bool
+
+    def __init__(
+        self, layers: tuple[Middleware, ...], kinds: tuple[str, ...], asynchronous: bool
+    ) -> None:
+        self._init(layers=layers, kinds=kinds, asynchronous=asynchronous)
+
+
+def chain(layers: Sequence[Middleware], handler_is_async: bool) -> Chain:
+    """The :class:`Chain` of ``layers`` around a handler."""
+    awaits = [is_async(layer) for layer in layers]
+    kinds = tuple(
+        _kind(awaiting, inside_awaits=handler_is_async or any(awaits[index + 1 :]))
+        for index, awaiting in enumerate(awaits)
+    )
+    return Chain(tuple(layers), kinds, handler_is_async or any(awaits))
+
+
+def _kind(awaiting: bool, *, inside_awaits: bool) -> str:
+    if awaiting:
+        return "async"
+    return "thread" if inside_awaits else "plain"
+
+
+async def run_async(chain: Chain, envelope: Any, ctx: Context, endpoint: Endpoint) -> Any:
+    """Run ``chain`` around ``endpoint`` on the event loop; ``endpoint`` may return an
     awaitable. A plain-function layer with only synchronous code inside it runs as
     :func:`run` does; one with something asynchronous inside runs in a worker thread,
     its ``call_next`` waiting there for the rest of the chain to run on the loop."""
+    layers, kinds = chain.layers, chain.kinds
 
     async def call(index: int, current: Any) -> Any:
         if index == len(layers):
             result = endpoint(current)
             return await result if inspect.isawaitable(result) else result
-        layer = layers[index]
-        if is_async(layer):
+        layer, kind = layers[index], kinds[index]
+        if kind == "async":
             return await layer(current, ctx, lambda following: call(index + 1, following))
-        if not endpoint_is_async and not any(map(is_async, layers[index + 1 :])):
+        if kind == "plain":
             return run(layers[index:], current, ctx, endpoint)
         return await _in_thread(layer, current, ctx, lambda following: call(index + 1, following))
 

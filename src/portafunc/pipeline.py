@@ -130,10 +130,7 @@ async def _handle_http_async(
     try:
         if app.middlewares or function.middleware:
             endpoint = _responder(app, function, ctx, raise_server_exceptions)
-            layers = app.chain(function)[0]
-            result = await _middleware.run_async(
-                layers, request, ctx, endpoint, endpoint_is_async=function.binding.is_async
-            )
+            result = await _middleware.run_async(app.chain(function), request, ctx, endpoint)
             response = encode(result, function.status)
         else:
             result = function.binding.call(request, ctx)
@@ -219,13 +216,8 @@ async def _deliver_async(app: App, function: Function, envelope: Any, ctx: Conte
     status = "failed"
     try:
         if app.middlewares or function.middleware:
-            layers = app.chain(function)[0]
             result = await _middleware.run_async(
-                layers,
-                envelope,
-                ctx,
-                _caller(function, ctx),
-                endpoint_is_async=function.binding.is_async,
+                app.chain(function), envelope, ctx, _caller(function, ctx)
             )
         else:
             result = function.binding.call(envelope, ctx)
@@ -379,13 +371,8 @@ async def _batch_async(
         token = _enter(app, function, ctx)
         try:
             batch = [envelopes[index] for index in ready]
-            layers = app.chain(function)[0]
             result = await _middleware.run_async(
-                layers,
-                batch,
-                ctx,
-                _caller(function, ctx),
-                endpoint_is_async=function.binding.is_async,
+                app.chain(function), batch, ctx, _caller(function, ctx)
             )
             failures += _reported(function, envelopes, ready, result)
         except Exception as exc:
@@ -561,14 +548,10 @@ def _layered(
     app: App, function: Function, envelope: Any, ctx: Context, endpoint: Callable[[Any], Any]
 ) -> Any:
     """Run the app's and ``function``'s middleware around ``endpoint``, from sync code."""
-    layers, asynchronous = app.chain(function)
-    if asynchronous:
-        return _aio.run(
-            _middleware.run_async(
-                layers, envelope, ctx, endpoint, endpoint_is_async=function.binding.is_async
-            )
-        )
-    return _middleware.run(layers, envelope, ctx, endpoint)
+    chain = app.chain(function)
+    if chain.asynchronous:
+        return _aio.run(_middleware.run_async(chain, envelope, ctx, endpoint))
+    return _middleware.run(chain.layers, envelope, ctx, endpoint)
 
 
 def _caller(function: Function, ctx: Context) -> Callable[[Any], Any]:
